@@ -1,0 +1,72 @@
+import * as z from 'zod';
+
+/**
+ * The stored installation: one DynamoDB item per portal, keyed by `member_id`, in Bitrix24's own
+ * snake_case (DESIGN.md "Table"). Top-level token fields only ever hold *verified* data; what could
+ * not be verified yet waits in `pending`, beside it, and never takes part in ordering.
+ */
+export const INSTALLATION_STATES = ['active', 'pending_verification', 'needs_reinstall', 'uninstalled'] as const;
+export type InstallationState = (typeof INSTALLATION_STATES)[number];
+
+export const GRANT_SOURCES = ['ONAPPINSTALL', 'ONAPPUPDATE', 'INSTALL_PAGE'] as const;
+export type GrantSource = (typeof GRANT_SOURCES)[number];
+
+/** Tokens and where they work, as one install event or install page delivered them. */
+export const Grant = z.object({
+  source: z.enum(GRANT_SOURCES),
+  member_id: z.string(),
+  /** The event's `ts` (install page: receipt time), in Unix seconds: also when its tokens were issued. */
+  ts: z.number(),
+  domain: z.string(),
+  client_endpoint: z.string(),
+  server_endpoint: z.string(),
+  access_token: z.string(),
+  refresh_token: z.string(),
+  expires_at: z.number(),
+  scope: z.string(),
+  status: z.string().optional(),
+  user_id: z.number().optional(),
+  application_token_sha256: z.string().optional(),
+});
+export type Grant = z.infer<typeof Grant>;
+
+/** An install that could not be verified yet, kept for the keep-alive to verify later. */
+export const PendingGrant = Grant.extend({ received_at: z.number() });
+export type PendingGrant = z.infer<typeof PendingGrant>;
+
+export const Installation = z.object({
+  member_id: z.string(),
+  state: z.enum(INSTALLATION_STATES),
+  /** Bumped on every write of the installation; writers condition on it (optimistic concurrency). */
+  version: z.number().int(),
+  domain: z.string().optional(),
+  client_endpoint: z.string().optional(),
+  server_endpoint: z.string().optional(),
+  access_token: z.string().optional(),
+  refresh_token: z.string().optional(),
+  /** Absolute Unix seconds. */
+  expires_at: z.number().optional(),
+  scope: z.string().optional(),
+  status: z.string().optional(),
+  user_id: z.number().optional(),
+  application_token_sha256: z.string().optional(),
+  /** `ts` of the last verified event applied; older events change nothing. */
+  event_ts: z.number().optional(),
+  /** When the stored tokens were minted (an event's `ts`, or the moment of a refresh): token age decides which tokens win. */
+  tokens_issued_at: z.number().optional(),
+  installed_at: z.number().optional(),
+  uninstalled_at: z.number().optional(),
+  updated_at: z.number(),
+  pending: z.array(PendingGrant).optional(),
+});
+export type Installation = z.infer<typeof Installation>;
+
+/** Every attribute the installation owns; anything else on the item (a refresh lease) is left alone by installation writes. */
+export const INSTALLATION_ATTRIBUTES = Object.keys(Installation.shape) as (keyof Installation)[];
+
+/** Whether the item holds a verified installation (anything but a portal we have only unverified data for). */
+export type VerifiedInstallation = Installation & { state: Exclude<InstallationState, 'pending_verification'> };
+
+export function hasVerifiedData(installation: Installation | undefined): installation is VerifiedInstallation {
+  return installation !== undefined && installation.state !== 'pending_verification';
+}

@@ -1,0 +1,33 @@
+import type { Grant } from './installation';
+import type { Receipt, ReceiverDeps } from './receive-grant';
+import { receiveGrant, receiveUninstall } from './receive-grant';
+import type { AppInstallEvent, AppUpdateEvent, LifecycleEvent } from './schemas';
+import { sha256Hex } from './secret-hash';
+
+/** ONAPPINSTALL / ONAPPUPDATE as a grant. `expires` is absolute; `expires_in` a lifetime counted from `ts`, when the tokens were minted. */
+export function grantFromInstallEvent(event: AppInstallEvent | AppUpdateEvent): Grant {
+  const { auth } = event;
+  const grant: Grant = {
+    source: event.event,
+    member_id: auth.member_id,
+    ts: event.ts,
+    domain: auth.domain,
+    client_endpoint: auth.client_endpoint,
+    server_endpoint: auth.server_endpoint,
+    access_token: auth.access_token,
+    refresh_token: auth.refresh_token,
+    expires_at: auth.expires ?? event.ts + auth.expires_in,
+    scope: auth.scope,
+    application_token_sha256: sha256Hex(auth.application_token),
+  };
+  if (auth.status !== undefined) grant.status = auth.status;
+  if (auth.user_id !== undefined) grant.user_id = auth.user_id;
+  return grant;
+}
+
+export function receiveLifecycleEvent(deps: ReceiverDeps, event: LifecycleEvent): Promise<Receipt> {
+  if (event.event === 'ONAPPUNINSTALL') {
+    return receiveUninstall(deps, event.auth.member_id, event.auth.application_token, event.ts);
+  }
+  return receiveGrant(deps, grantFromInstallEvent(event), event.auth.application_token);
+}

@@ -1,0 +1,76 @@
+import { UnavailableError, VerificationError } from './errors';
+import type { Outcome, Transition } from './install-transitions';
+import { addPendingGrant, applyUninstall, applyVerifiedGrant } from './install-transitions';
+import type { Grant, Installation } from './installation';
+import { hasVerifiedData } from './installation';
+import type { InstallationsStore } from './installations-store';
+import { matchesSha256 } from './secret-hash';
+import type { Verification, VerifyDeps } from './verify-grant';
+import { carriesStoredApplicationToken, requireAllowedOrigin, verifyWithOAuthServer } from './verify-grant';
+
+/**
+ * Applies what arrived to the stored installation: read, verify, decide (pure), write conditioned
+ * on the version read; on a conflict (a concurrent delivery won) read again and decide again.
+ */
+export interface ReceiverDeps extends VerifyDeps {
+  store: InstallationsStore;
+  nowMs: () => number;
+}
+
+export interface Receipt {
+  memberId: string;
+  outcome: Outcome;
+  /** 202 while the install waits for verification; 200 otherwise. */
+  status: 200 | 202;
+  verifiedBy?: 'application_token' | 'oauth_server';
+}
+
+/** Concurrent deliveries of one event settle in two rounds; more means something is wrong. */
+const MAX_WRITE_ATTEMPTS = 5;
+
+async function settle(
+  store: InstallationsStore,
+  memberId: string,
+  decide: (existing: Installation | undefined) => Promise<Transition & { receipt?: Partial<Receipt> }>,
+): Promise<Receipt> {
+  for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+    const existing = await store.get(memberId);
+    const { outcome, next, receipt } = await decide(existing);
+    const result: Receipt = { memberId, outcome, status: outcome === 'pending' ? 202 : 200, ...receipt };
+    if (!next) return result;
+    if ((await store.save(next, existing?.version)) === 'saved') return result;
+  }
+  throw new UnavailableError('storage_unavailable', 'The installation kept changing under us; try again');
+}
+
+/** A grant from ONAPPINSTALL, ONAPPUPDATE or the install page. */
+export async function receiveGrant(deps: ReceiverDeps, grant: Grant, applicationToken: string | undefined): Promise<Receipt> {
+  const origin = requireAllowedOrigin(grant.server_endpoint, deps.allowedOauthServers);
+  // The OAuth server's answer does not depend on what is stored: ask at most once per request.
+  let byOAuthServer: Promise<Verification> | undefined;
+
+  return settle(deps.store, grant.member_id, async (existing) => {
+    const nowSeconds = Math.floor(deps.nowMs() / 1000);
+    const verification: Verification = carriesStoredApplicationToken(grant, applicationToken, existing)
+      ? { kind: 'verified', by: 'application_token', grant }
+      : await (byOAuthServer ??= verifyWithOAuthServer(deps, origin, grant));
+    if (verification.kind === 'unavailable') {
+      const transition = addPendingGrant(existing, grant, nowSeconds);
+      // Still unverified: a pending duplicate is pending too.
+      return { ...transition, receipt: transition.outcome === 'duplicate' ? { status: 202 } : {} };
+    }
+    return { ...applyVerifiedGrant(existing, verification.grant, nowSeconds), receipt: { verifiedBy: verification.by } };
+  });
+}
+
+/** ONAPPUNINSTALL: its only proof is the stored application_token, compared in constant time. */
+export async function receiveUninstall(deps: ReceiverDeps, memberId: string, applicationToken: string, ts: number): Promise<Receipt> {
+  return settle(deps.store, memberId, async (existing) => {
+    if (!hasVerifiedData(existing)) return { outcome: 'not_installed', next: undefined };
+    if (!matchesSha256(applicationToken, existing.application_token_sha256)) {
+      throw new VerificationError("application_token does not match this portal's installation");
+    }
+    const transition = applyUninstall(existing, ts, Math.floor(deps.nowMs() / 1000));
+    return { ...transition, receipt: { verifiedBy: 'application_token' } };
+  });
+}

@@ -1,0 +1,59 @@
+import { VerificationError } from './errors';
+import type { Grant, Installation } from './installation';
+import { hasVerifiedData } from './installation';
+import type { OAuthClient } from './oauth-client';
+import { allowedOauthOrigin } from './oauth-servers';
+import { matchesSha256 } from './secret-hash';
+
+/**
+ * Proves an install genuine (DESIGN.md principle 2). Refusal throws `VerificationError`;
+ * an OAuth server that cannot answer now is a normal result: the install waits as pending.
+ */
+export type Verification =
+  | { kind: 'verified'; by: 'application_token' | 'oauth_server'; grant: Grant }
+  | { kind: 'unavailable'; reason: string };
+
+export interface VerifyDeps {
+  oauth: OAuthClient;
+  clientId: string;
+  allowedOauthServers: ReadonlySet<string>;
+}
+
+/** The OAuth origin this grant names, if it is one we may contact; a forged payload controls `server_endpoint`. */
+export function requireAllowedOrigin(serverEndpoint: string, allowed: ReadonlySet<string>): string {
+  const origin = allowedOauthOrigin(serverEndpoint, allowed);
+  if (!origin) throw new VerificationError('server_endpoint is not an allowed Bitrix24 OAuth server');
+  return origin;
+}
+
+/**
+ * A later event proves itself with the stored application_token, but only for the same portal
+ * at the same endpoints: a payload that also moves client_endpoint is checked with the OAuth server.
+ * Residual risk: any user of that portal can read its application_token (BITRIX24.md §3), so such a
+ * user could replace that portal's own tokens with tokens that do not work; never another portal's.
+ */
+export function carriesStoredApplicationToken(grant: Grant, applicationToken: string | undefined, existing: Installation | undefined): boolean {
+  if (grant.source === 'INSTALL_PAGE' || applicationToken === undefined || !hasVerifiedData(existing)) return false;
+  return (
+    existing.domain === grant.domain &&
+    existing.client_endpoint === grant.client_endpoint &&
+    matchesSha256(applicationToken, existing.application_token_sha256)
+  );
+}
+
+/** Asks the OAuth server named by the grant (already allowlisted) whether its access token is a genuine install of our app. */
+export async function verifyWithOAuthServer(deps: VerifyDeps, origin: string, grant: Grant): Promise<Verification> {
+  const answer = await deps.oauth.appInfo(origin, grant.access_token);
+  if (answer.kind === 'unavailable') return answer;
+  if (answer.kind === 'refused') throw new VerificationError(`The OAuth server refused the access token (${answer.error})`);
+
+  const info = answer.value;
+  if (info.client_id !== deps.clientId) throw new VerificationError('The access token belongs to another application');
+  if (info.install?.member_id !== grant.member_id) throw new VerificationError('The OAuth server reports another member_id for this token');
+  if (info.install.domain?.toLowerCase() !== grant.domain) throw new VerificationError('The OAuth server reports another domain for this token');
+  // Keep what the OAuth server vouches for rather than what the payload claims.
+  const trusted: Grant = { ...grant };
+  if (info.install.client_endpoint) trusted.client_endpoint = info.install.client_endpoint;
+  if (info.install.status) trusted.status = info.install.status;
+  return { kind: 'verified', by: 'oauth_server', grant: trusted };
+}

@@ -1,0 +1,34 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { startLocalStack } from './stack';
+
+/** `npm start`: the receiver on one laptop, with an embedded DynamoDB and a Bitrix24 OAuth-server emulator. */
+async function main(): Promise<void> {
+  const dataDir = resolve(process.env.DATA_DIR ?? '.data', 'dynamodb');
+  mkdirSync(dataDir, { recursive: true });
+  const stack = await startLocalStack({
+    dataDir,
+    port: Number(process.env.PORT ?? 3000),
+    dynamoPort: Number(process.env.DYNAMODB_PORT ?? 8000),
+    emulatorPort: Number(process.env.EMULATOR_PORT ?? 8100),
+  });
+  const lines = [
+    'b24-install-receiver is running locally',
+    `  install callback  POST ${stack.url}/bitrix24/events`,
+    `  DynamoDB (dynalite, data in ${dataDir})  ${stack.dynamoEndpoint}  table ${stack.config.INSTALLATIONS_TABLE}`,
+    `  Bitrix24 OAuth-server emulator  ${stack.emulator.origin}  (client id ${stack.config.BITRIX24_CLIENT_ID})`,
+    '',
+    'Try it: npm run demo   (a simulated portal installs the app, then uninstalls it)',
+    'Stop: Ctrl+C',
+  ];
+  process.stderr.write(`${lines.join('\n')}\n`);
+  const stop = () => void stack.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write('Is another copy running? Ports can be changed with PORT, DYNAMODB_PORT and EMULATOR_PORT.\n');
+  process.exit(1);
+});
