@@ -150,6 +150,24 @@ export class OAuthEmulator {
     return portal;
   }
 
+  /** Registers a portal with given tokens (a captured example payload), so that app.info vouches for them. */
+  adoptPortal(portal: Pick<EmulatedPortal, 'memberId' | 'domain' | 'accessToken' | 'refreshToken' | 'applicationToken'> & Partial<EmulatedPortal>): EmulatedPortal {
+    const adopted: EmulatedPortal = {
+      clientId: [...this.apps.keys()][0]!,
+      status: 'F',
+      scope: 'crm,im',
+      userId: 1,
+      installed: true,
+      paymentRequired: false,
+      accessExpiresAt: this.nowSeconds() + this.accessLifetime,
+      refreshCount: 0,
+      ...portal,
+    };
+    for (const value of [adopted.accessToken, adopted.refreshToken, adopted.applicationToken]) this.minted.add(value);
+    this.portals.set(adopted.memberId, adopted);
+    return adopted;
+  }
+
   uninstallPortal(memberId: string): void {
     const portal = this.portals.get(memberId);
     if (portal) portal.installed = false;
