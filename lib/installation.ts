@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * The stored installation: one DynamoDB item per portal, keyed by `member_id`, in Bitrix24's own
@@ -24,40 +24,40 @@ export const Grant = z.object({
   refresh_token: z.string(),
   expires_at: z.number(),
   scope: z.string(),
-  status: z.string().optional(),
-  user_id: z.number().optional(),
-  application_token_sha256: z.string().optional(),
+  status: z.optional(z.string()),
+  user_id: z.optional(z.number()),
+  application_token_sha256: z.optional(z.string()),
 });
 export type Grant = z.infer<typeof Grant>;
 
 /** An install that could not be verified yet, kept for the keep-alive to verify later. */
-export const PendingGrant = Grant.extend({ received_at: z.number() });
+export const PendingGrant = z.extend(Grant, { received_at: z.number() });
 export type PendingGrant = z.infer<typeof PendingGrant>;
 
 export const Installation = z.object({
   member_id: z.string(),
   state: z.enum(INSTALLATION_STATES),
   /** Bumped on every write of the installation; writers condition on it (optimistic concurrency). */
-  version: z.number().int(),
-  domain: z.string().optional(),
-  client_endpoint: z.string().optional(),
-  server_endpoint: z.string().optional(),
-  access_token: z.string().optional(),
-  refresh_token: z.string().optional(),
+  version: z.int(),
+  domain: z.optional(z.string()),
+  client_endpoint: z.optional(z.string()),
+  server_endpoint: z.optional(z.string()),
+  access_token: z.optional(z.string()),
+  refresh_token: z.optional(z.string()),
   /** Absolute Unix seconds. */
-  expires_at: z.number().optional(),
-  scope: z.string().optional(),
-  status: z.string().optional(),
-  user_id: z.number().optional(),
-  application_token_sha256: z.string().optional(),
+  expires_at: z.optional(z.number()),
+  scope: z.optional(z.string()),
+  status: z.optional(z.string()),
+  user_id: z.optional(z.number()),
+  application_token_sha256: z.optional(z.string()),
   /** `ts` of the last verified event applied; older events change nothing. */
-  event_ts: z.number().optional(),
+  event_ts: z.optional(z.number()),
   /** When the stored tokens were minted (an event's `ts`, or the moment of a refresh): token age decides which tokens win. */
-  tokens_issued_at: z.number().optional(),
-  installed_at: z.number().optional(),
-  uninstalled_at: z.number().optional(),
+  tokens_issued_at: z.optional(z.number()),
+  installed_at: z.optional(z.number()),
+  uninstalled_at: z.optional(z.number()),
   updated_at: z.number(),
-  pending: z.array(PendingGrant).optional(),
+  pending: z.optional(z.array(PendingGrant)),
 });
 export type Installation = z.infer<typeof Installation>;
 

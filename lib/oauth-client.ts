@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * Calls to a Bitrix24 OAuth server. Contention and refusal are data, not exceptions:
@@ -11,36 +11,40 @@ export type OAuthResult<T> =
   | { kind: 'refused'; httpStatus: number; error: string }
   | { kind: 'unavailable'; reason: string };
 
+const optionalString = z.optional(z.string());
+
 export const AppInfo = z.object({
   result: z.object({
-    client_id: z.string().optional(),
-    scope: z.string().optional(),
-    user_id: z.union([z.number(), z.string()]).optional(),
-    install: z
-      .object({
-        installed: z.boolean().optional(),
-        status: z.string().optional(),
-        scope: z.string().optional(),
-        domain: z.string().optional(),
-        client_endpoint: z.string().optional(),
-        member_id: z.string().optional(),
-      })
-      .optional(),
+    client_id: optionalString,
+    scope: optionalString,
+    user_id: z.optional(z.union([z.number(), z.string()])),
+    install: z.optional(
+      z.object({
+        installed: z.optional(z.boolean()),
+        status: optionalString,
+        scope: optionalString,
+        domain: optionalString,
+        client_endpoint: optionalString,
+        member_id: optionalString,
+      }),
+    ),
   }),
 });
 export type AppInfo = z.infer<typeof AppInfo>['result'];
 
+const optionalNumber = z.optional(z.coerce.number());
+
 export const TokenResponse = z.object({
-  access_token: z.string().min(1),
-  refresh_token: z.string().min(1),
-  expires: z.coerce.number().optional(),
-  expires_in: z.coerce.number().optional(),
-  client_endpoint: z.string().optional(),
-  server_endpoint: z.string().optional(),
-  member_id: z.string().optional(),
-  scope: z.string().optional(),
-  status: z.string().optional(),
-  user_id: z.coerce.number().optional(),
+  access_token: z.string().check(z.minLength(1)),
+  refresh_token: z.string().check(z.minLength(1)),
+  expires: optionalNumber,
+  expires_in: optionalNumber,
+  client_endpoint: optionalString,
+  server_endpoint: optionalString,
+  member_id: optionalString,
+  scope: optionalString,
+  status: optionalString,
+  user_id: optionalNumber,
 });
 export type TokenResponse = z.infer<typeof TokenResponse>;
 
@@ -72,7 +76,7 @@ function isRetryableStatus(status: number): boolean {
 export function createOAuthClient(options: { timeoutMs: number; fetch?: typeof fetch }): OAuthClient {
   const doFetch = options.fetch ?? fetch;
 
-  async function call<T>(url: string, init: RequestInit, schema: z.ZodType<T>): Promise<OAuthResult<T>> {
+  async function call<T>(url: string, init: RequestInit, schema: z.ZodMiniType<T>): Promise<OAuthResult<T>> {
     let response: Response;
     let text: string;
     try {
