@@ -27,8 +27,9 @@ function unchanged(outcome: Outcome): Transition {
   return { outcome, next: undefined };
 }
 
-function withoutPendingUpTo(pending: PendingGrant[] | undefined, ts: number): PendingGrant[] | undefined {
-  const kept = (pending ?? []).filter((candidate) => candidate.ts > ts);
+/** Pending grants that `grant` (or an uninstall at `ts`) does not supersede; undefined rather than an empty list. */
+function pendingNewerThan(pending: PendingGrant[] | undefined, ts: number, accessToken?: string): PendingGrant[] | undefined {
+  const kept = (pending ?? []).filter((candidate) => candidate.ts > ts && candidate.access_token !== accessToken);
   return kept.length > 0 ? kept : undefined;
 }
 
@@ -71,7 +72,7 @@ export function applyVerifiedGrant(existing: Installation | undefined, grant: Gr
         ...grantFields(grant),
         installed_at: nowSeconds,
         updated_at: nowSeconds,
-        pending: withoutPendingUpTo(existing?.pending, grant.ts)?.filter((p) => p.access_token !== grant.access_token),
+        pending: pendingNewerThan(existing?.pending, grant.ts, grant.access_token),
       }),
     };
   }
@@ -79,7 +80,7 @@ export function applyVerifiedGrant(existing: Installation | undefined, grant: Gr
   if (grant.ts < eventTs) return unchanged('stale');
   if (grant.ts === eventTs) return unchanged('duplicate');
 
-  const pending = withoutPendingUpTo(existing.pending, grant.ts);
+  const pending = pendingNewerThan(existing.pending, grant.ts, grant.access_token);
   const tokensAreNewer = existing.state === 'active' && (existing.tokens_issued_at ?? 0) > grant.ts;
   if (tokensAreNewer) {
     // We refreshed after these tokens were minted: the event's refresh token is already dead.
@@ -146,7 +147,7 @@ export function applyUninstall(existing: Installation, ts: number, nowSeconds: n
     updated_at: nowSeconds,
   };
   for (const field of TOKEN_FIELDS) delete next[field];
-  const pending = withoutPendingUpTo(existing.pending, ts);
+  const pending = pendingNewerThan(existing.pending, ts);
   if (pending) next.pending = pending;
   else delete next.pending;
   return { outcome: 'uninstalled', next };
