@@ -63,6 +63,11 @@ describe('a verified grant', () => {
     expect(next?.pending?.map((p) => p.access_token)).toEqual(['forged']);
   });
 
+  test('that was pending itself leaves no pending copy behind', () => {
+    const pendingOnly = addPendingGrant(undefined, grant(), NOW).next;
+    expect(applyVerifiedGrant(pendingOnly, grant(), NOW).next?.pending).toBeUndefined();
+  });
+
   test('reactivates an uninstalled portal with a fresh installed_at', () => {
     const gone = applyUninstall(installed(), 1500, NOW).next!;
     const { next } = applyVerifiedGrant(gone, grant({ ts: 2000 }), NOW + 10);
