@@ -82,8 +82,8 @@ function zipOf(key: string): Record<string, Uint8Array> {
 }
 
 describe('packaging', () => {
-  test('writes the template and one zip per function, with no AWS credentials or network', () => {
-    // Assess: beforeAll packaged with credentials, profiles and instance metadata removed
+  test('writes the template and one zip per function, with no AWS credentials', () => {
+    // Assess: beforeAll packaged in a child without credentials, profiles or instance metadata (scripts/package.ts)
     expect(lambdaFunctions().map(([, lambda]) => functionKey(lambda)).sort()).toEqual(Object.keys(FUNCTIONS).sort());
     for (const key of Object.keys(FUNCTIONS)) expect(Object.keys(zipOf(key)).length).toBeGreaterThan(0);
   });
