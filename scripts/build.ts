@@ -5,7 +5,8 @@ import { build } from 'esbuild';
 
 /**
  * `npm run build`: one self-contained CommonJS bundle per Lambda function, `dist/<handler>.js`
- * exporting `handler`, the AWS SDK inside. serverless.yml's esbuild settings mirror these.
+ * exporting `handler`, the AWS SDK inside. `serverless package` bundles with the same options
+ * (SERVERLESS_BUNDLE_OPTIONS, through esbuild.config.js).
  */
 /** Lambda functions get credentials from the environment only: swap the SDK's full default chain for that link. */
 export const lambdaCredentialsPlugin: Plugin = {
@@ -29,6 +30,14 @@ export const BUNDLE_OPTIONS: BuildOptions = {
   logLevel: 'warning',
   plugins: [lambdaCredentialsPlugin],
 };
+
+/**
+ * serverless-esbuild's options (esbuild.config.js): the same, but what the Lambda zips do differently.
+ * No source map: Lambda never reads one without --enable-source-maps (slower cold starts), and it
+ * would more than double the unzipped size; `npm run build` at the same commit writes the same code
+ * and its map. Nothing external: serverless-esbuild would otherwise leave `aws-sdk` (v2) out.
+ */
+export const SERVERLESS_BUNDLE_OPTIONS: BuildOptions & { exclude: string[] } = { ...BUNDLE_OPTIONS, sourcemap: false, exclude: [] };
 
 const root = join(__dirname, '..');
 
