@@ -123,6 +123,20 @@ describe('DynamoDB stopped mid-run while installs keep arriving', () => {
     expect(await Promise.all([a, b1, c, d].map((p) => store.get(p.memberId)))).toEqual(stored);
   });
 
+  test('an uninstall during the outage is captured unverified and proven at replay by the stored application_token', async () => {
+    const s: TestStack = stack();
+    const { emulator, store } = s;
+    const portal = emulator.installPortal();
+    await s.postForm(EVENTS, emulator.installEvent(portal, { ts: 8_000_000 }));
+    await s.dynamo.stop();
+    const answer = await s.postForm(EVENTS, emulator.uninstallEvent(portal, { ts: 8_000_100 }));
+    await s.dynamo.start();
+    expect([answer.status, answer.json.outcome]).toEqual([202, 'captured']);
+    const report = await replaySpool(receiverDeps(s.config), s.captureDir);
+    expect(report.results.map((r) => [r.event, r.status, r.outcome])).toEqual([['ONAPPUNINSTALL', 'applied', 'uninstalled']]);
+    expect(await store.get(portal.memberId)).toMatchObject({ state: 'uninstalled', event_ts: 8_000_100 });
+  });
+
   test('replay applies each portal’s events in ts order, whatever order they were captured in', async () => {
     // Prepare: an install and the uninstall that undoes it, captured in reverse order
     const s: TestStack = stack();
