@@ -2,14 +2,15 @@ import { processConfig } from '../lib/config';
 import { decodeFormBody } from '../lib/form';
 import { httpHandler } from '../lib/http-handler';
 import { logger } from '../lib/logger';
-import type { ReceiverDeps } from '../lib/receive-grant';
-import { receiveLifecycleEvent } from '../lib/receive-event';
-import { receiverDeps } from '../lib/receiver-deps';
+import { deliveryFromLifecycleEvent } from '../lib/receive-event';
+import type { CaptureDeps } from '../lib/receive-or-capture';
+import { receiveOrCapture } from '../lib/receive-or-capture';
+import { captureDeps } from '../lib/capture/capture-deps';
 import { jsonReply } from '../lib/reply';
 import { parseLifecycleEvent } from '../lib/schemas';
 
 /** POST /bitrix24/events: ONAPPINSTALL, ONAPPUPDATE, ONAPPUNINSTALL (the install callback URL). */
-export function createEventsHandler(getDeps: () => ReceiverDeps) {
+export function createEventsHandler(getDeps: () => CaptureDeps) {
   return httpHandler({
     logger,
     method: 'POST',
@@ -18,13 +19,14 @@ export function createEventsHandler(getDeps: () => ReceiverDeps) {
       const event = parseLifecycleEvent(fields);
       log.event = event.event;
       log.member_id = event.auth.member_id;
-      const receipt = await receiveLifecycleEvent(getDeps(), event);
+      const receipt = await receiveOrCapture(getDeps(), deliveryFromLifecycleEvent(event));
       log.outcome = receipt.outcome;
-      if (receipt.verifiedBy) log.verified_by = receipt.verifiedBy;
+      if ('verifiedBy' in receipt && receipt.verifiedBy) log.verified_by = receipt.verifiedBy;
+      if (receipt.outcome === 'captured') log.capture = receipt.verification;
       return jsonReply(receipt.status, { ok: true, member_id: receipt.memberId, outcome: receipt.outcome });
     },
   });
 }
 
-let deps: ReceiverDeps | undefined;
-export const handler = createEventsHandler(() => (deps ??= receiverDeps(processConfig())));
+let deps: CaptureDeps | undefined;
+export const handler = createEventsHandler(() => (deps ??= captureDeps(processConfig())));

@@ -31,7 +31,11 @@ const ConfigSchema = z.object({
   /** The AWS SDK's own variables; set for a local DynamoDB (dynalite), unset in Lambda. */
   AWS_ENDPOINT_URL_DYNAMODB: z.optional(z.url()),
   AWS_REGION: z.optional(NonEmpty),
+  /** Durable capture (DESIGN.md principle 1): the SQS queue in AWS; a spool directory locally when it is unset. */
+  CAPTURE_QUEUE_URL: z.optional(z.url({ protocol: /^https?$/ })),
   CAPTURE_DIR: z._default(NonEmpty, '.data/capture'),
+  /** Per-attempt time limit for sending to the capture queue (two attempts). */
+  CAPTURE_TIMEOUT_MS: milliseconds(1_500),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -59,6 +59,18 @@ function grantFields(grant: Grant) {
   };
 }
 
+/**
+ * The install page's APPLICATION_TOKEN reaches the browser of every user who opens the app, and
+ * app.info vouches only for the access token beside it (BITRIX24.md §3): from the page it only fills
+ * a gap, it never replaces the one Bitrix24 sent server to server.
+ */
+function keptApplicationToken(existing: Installation, grant: Grant): string | undefined {
+  if (grant.source === 'INSTALL_PAGE' && existing.state !== 'uninstalled' && existing.application_token_sha256) {
+    return existing.application_token_sha256;
+  }
+  return grant.application_token_sha256 ?? existing.application_token_sha256;
+}
+
 /** A verified install, update or install page. */
 export function applyVerifiedGrant(existing: Installation | undefined, grant: Grant, nowSeconds: number): Transition {
   if (!hasVerifiedData(existing)) {
@@ -77,8 +89,18 @@ export function applyVerifiedGrant(existing: Installation | undefined, grant: Gr
     };
   }
   const eventTs = existing.event_ts ?? 0;
-  if (grant.ts < eventTs) return unchanged('stale');
-  if (grant.ts === eventTs) return unchanged('duplicate');
+  if (grant.ts <= eventTs) {
+    // Two-step install: the install page (stored at receipt time) usually beats the ONAPPINSTALL it
+    // races with, and may have carried no APPLICATION_TOKEN. The older event still brings the one
+    // credential that later proves ONAPPUNINSTALL: keep it, change nothing else.
+    if (!existing.application_token_sha256 && grant.application_token_sha256 && existing.state !== 'uninstalled') {
+      return {
+        outcome: 'application_token_updated',
+        next: { ...existing, version: existing.version + 1, application_token_sha256: grant.application_token_sha256, updated_at: nowSeconds },
+      };
+    }
+    return unchanged(grant.ts < eventTs ? 'stale' : 'duplicate');
+  }
 
   const pending = pendingNewerThan(existing.pending, grant.ts, grant.access_token);
   const tokensAreNewer = existing.state === 'active' && (existing.tokens_issued_at ?? 0) > grant.ts;
@@ -89,7 +111,7 @@ export function applyVerifiedGrant(existing: Installation | undefined, grant: Gr
       next: compact<Installation>({
         ...existing,
         version: existing.version + 1,
-        application_token_sha256: grant.application_token_sha256 ?? existing.application_token_sha256,
+        application_token_sha256: keptApplicationToken(existing, grant),
         event_ts: grant.ts,
         updated_at: nowSeconds,
         pending,
@@ -101,8 +123,7 @@ export function applyVerifiedGrant(existing: Installation | undefined, grant: Gr
     next: compact<Installation>({
       ...existing,
       ...grantFields(grant),
-      // The install page carries no application_token of its own worth keeping if we already have one.
-      application_token_sha256: grant.application_token_sha256 ?? existing.application_token_sha256,
+      application_token_sha256: keptApplicationToken(existing, grant),
       state: 'active',
       version: existing.version + 1,
       installed_at: existing.state === 'uninstalled' ? nowSeconds : (existing.installed_at ?? nowSeconds),

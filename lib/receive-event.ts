@@ -1,6 +1,5 @@
+import type { Delivery } from './delivery';
 import type { Grant } from './installation';
-import type { Receipt, ReceiverDeps } from './receive-grant';
-import { receiveGrant, receiveUninstall } from './receive-grant';
 import type { AppInstallEvent, AppUpdateEvent, LifecycleEvent } from './schemas';
 import { sha256Hex } from './secret-hash';
 
@@ -25,9 +24,10 @@ export function grantFromInstallEvent(event: AppInstallEvent | AppUpdateEvent): 
   return grant;
 }
 
-export function receiveLifecycleEvent(deps: ReceiverDeps, event: LifecycleEvent): Promise<Receipt> {
+/** A validated lifecycle event as a delivery for the state machine. */
+export function deliveryFromLifecycleEvent(event: LifecycleEvent): Delivery {
   if (event.event === 'ONAPPUNINSTALL') {
-    return receiveUninstall(deps, event.auth.member_id, event.auth.application_token, event.ts);
+    return { kind: 'uninstall', member_id: event.auth.member_id, domain: event.auth.domain, application_token: event.auth.application_token, ts: event.ts };
   }
-  return receiveGrant(deps, grantFromInstallEvent(event), event.auth.application_token);
+  return { kind: 'grant', grant: grantFromInstallEvent(event), application_token: event.auth.application_token };
 }

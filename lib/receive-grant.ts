@@ -43,17 +43,30 @@ async function settle(
   throw new UnavailableError('storage_unavailable', 'The installation kept changing under us; try again');
 }
 
-/** A grant from ONAPPINSTALL, ONAPPUPDATE or the install page. */
-export async function receiveGrant(deps: ReceiverDeps, grant: Grant, applicationToken: string | undefined): Promise<Receipt> {
-  const origin = requireAllowedOrigin(grant.server_endpoint, deps.allowedOauthServers);
-  // The OAuth server's answer does not depend on what is stored: ask at most once per request.
-  let byOAuthServer: Promise<Verification> | undefined;
+/** Asks the OAuth server about this grant at most once, however often the answer is needed. */
+export type VerifyOnce = () => Promise<Verification>;
 
+export function verifyOnce(deps: VerifyDeps, grant: Grant): VerifyOnce {
+  let answer: Promise<Verification> | undefined;
+  return () => (answer ??= (async () => verifyWithOAuthServer(deps, requireAllowedOrigin(grant.server_endpoint, deps.allowedOauthServers), grant))());
+}
+
+/**
+ * A grant from ONAPPINSTALL, ONAPPUPDATE or the install page. `verify` lets a caller share the
+ * OAuth server's answer (the install page asks it while the store is read; durable capture keeps it).
+ */
+export async function receiveGrant(
+  deps: ReceiverDeps,
+  grant: Grant,
+  applicationToken: string | undefined,
+  verify: VerifyOnce = verifyOnce(deps, grant),
+): Promise<Receipt> {
+  requireAllowedOrigin(grant.server_endpoint, deps.allowedOauthServers);
   return settle(deps.store, grant.member_id, async (existing) => {
     const nowSeconds = Math.floor(deps.nowMs() / 1000);
     const verification: Verification = carriesStoredApplicationToken(grant, applicationToken, existing)
       ? { kind: 'verified', by: 'application_token', grant }
-      : await (byOAuthServer ??= verifyWithOAuthServer(deps, origin, grant));
+      : await verify();
     if (verification.kind === 'unavailable') {
       const transition = addPendingGrant(existing, grant, nowSeconds);
       // Still unverified: a pending duplicate is pending too.

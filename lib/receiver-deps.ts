@@ -3,7 +3,7 @@ import { createDynamoStore } from './installations-store';
 import { createOAuthClient } from './oauth-client';
 import type { ReceiverDeps } from './receive-grant';
 
-/** Wires the receiver from configuration: the one place where real store and OAuth client are built. */
+/** Wires the receiver from configuration: the one place where the real store and OAuth client are built. */
 export function receiverDeps(config: Config): ReceiverDeps {
   return {
     store: createDynamoStore({

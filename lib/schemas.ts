@@ -21,7 +21,7 @@ function digits(min: number, max: number) {
 }
 const UnixSeconds = digits(0, 99_999_999_999);
 /** Lifetimes in seconds; at most a year (a longer one would be a time mistaken for a lifetime). */
-const LifetimeSeconds = digits(1, 366 * 24 * 3600);
+export const LifetimeSeconds = digits(1, 366 * 24 * 3600);
 const Id = digits(0, 1e12);
 
 export const Hostname = z.pipe(
@@ -45,7 +45,7 @@ export const HttpUrl = z.string().check(z.maxLength(2048), z.refine(isHttpUrl));
 export const Scope = z.string().check(z.maxLength(4096));
 /** L, F, D, T, P, S today; unknown codes are data, not errors. */
 export const AppStatus = z.string().check(z.minLength(1), z.maxLength(16));
-const ShortText = z.string().check(z.maxLength(256));
+export const ShortText = z.string().check(z.maxLength(256));
 
 const InstallAuth = z.object({
   access_token: Token,

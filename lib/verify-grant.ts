@@ -55,5 +55,11 @@ export async function verifyWithOAuthServer(deps: VerifyDeps, origin: string, gr
   const trusted: Grant = { ...grant };
   if (info.install.client_endpoint) trusted.client_endpoint = info.install.client_endpoint;
   if (info.install.status) trusted.status = info.install.status;
+  if (grant.source === 'INSTALL_PAGE') {
+    // The page POST carries no user_id and may carry no scope; the OAuth server says both.
+    if (!trusted.scope && info.scope) trusted.scope = info.scope;
+    const userId = Number(info.user_id);
+    if (info.user_id !== undefined && Number.isSafeInteger(userId)) trusted.user_id = userId;
+  }
   return { kind: 'verified', by: 'oauth_server', grant: trusted };
 }

@@ -24,9 +24,13 @@ function step(text: string): void {
 
 async function main(): Promise<void> {
   const callback = `${receiverUrl}/bitrix24/events`;
-  step(`A new portal installs the app; Bitrix24 posts ONAPPINSTALL to ${callback}`);
-  const installed = await control('/_emulator/install', { callback });
+  const installPage = `${receiverUrl}/bitrix24/install`;
+  step(`A new portal installs the app: its iframe posts the install page to ${installPage}, then Bitrix24 posts ONAPPINSTALL to ${callback}`);
+  const installed = await control('/_emulator/install', { callback, install_page: installPage });
   process.stdout.write(`portal ${String(installed.domain)} (member_id ${String(installed.member_id)})\n`);
+  process.stdout.write(
+    `install page answered ${String(installed.install_page_status)}; it ${installed.install_page_calls_install_finish ? 'calls' : 'does NOT call'} BX24.installFinish()\n`,
+  );
   process.stdout.write(`receiver answered ${String(installed.callback_status)} ${JSON.stringify(installed.callback_body)}\n`);
 
   step('What the receiver stored (DynamoDB item, tokens masked)');

@@ -46,6 +46,12 @@ export interface EmulatorOptions {
   nowMs?: () => number;
 }
 
+/** The install page request: what goes in the query string, and what in the form body. */
+export interface InstallPageRequest {
+  query: Record<string, string>;
+  body: Record<string, string>;
+}
+
 export const DEFAULT_EMULATED_APP: EmulatedApp = { clientId: 'local.emulator000000.00000000', clientSecret: 'emulator-client-secret' };
 
 function token(): string {
@@ -219,6 +225,29 @@ export class OAuthEmulator {
     };
   }
 
+  /**
+   * The install page POST as Bitrix24's iframe sends it (apidocs "What the handler receives"):
+   * DOMAIN, PROTOCOL, LANG and APP_SID in the query string, the rest in the form body.
+   */
+  installPage(portal: EmulatedPortal, options: { placementOptions?: string; withServerEndpoint?: boolean } = {}): InstallPageRequest {
+    const body: Record<string, string> = {
+      AUTH_ID: portal.accessToken,
+      AUTH_EXPIRES: String(this.accessLifetime),
+      REFRESH_ID: portal.refreshToken,
+      APPLICATION_TOKEN: portal.applicationToken,
+      APPLICATION_SCOPE: portal.scope,
+      member_id: portal.memberId,
+      status: portal.status,
+      PLACEMENT: 'DEFAULT',
+      PLACEMENT_OPTIONS: options.placementOptions ?? '{"any":"value"}',
+    };
+    if (options.withServerEndpoint !== false) body.SERVER_ENDPOINT = this.serverEndpoint;
+    return {
+      query: { DOMAIN: portal.domain, PROTOCOL: '1', LANG: 'en', APP_SID: randomBytes(16).toString('hex') },
+      body,
+    };
+  }
+
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://emulator');
     const chunks: Buffer[] = [];
@@ -314,8 +343,16 @@ export class OAuthEmulator {
     const callback = params.callback;
     if (path === '/_emulator/install' && callback) {
       const portal = this.installPortal(params.member_id ? { memberId: params.member_id } : {});
+      // A UI app: the user's browser posts the install page first; then the queue delivers ONAPPINSTALL.
+      const page = params.install_page ? await postInstallPage(params.install_page, this.installPage(portal)) : undefined;
       const answer = await postForm(callback, this.installEvent(portal));
-      return this.send(res, 200, { member_id: portal.memberId, domain: portal.domain, callback_status: answer.status, callback_body: answer.body });
+      return this.send(res, 200, {
+        member_id: portal.memberId,
+        domain: portal.domain,
+        ...(page ? { install_page_status: page.status, install_page_calls_install_finish: page.text.includes('BX24.installFinish()') } : {}),
+        callback_status: answer.status,
+        callback_body: answer.body,
+      });
     }
     const portal = params.member_id ? this.portals.get(params.member_id) : undefined;
     if (path === '/_emulator/uninstall' && callback && portal) {
@@ -348,4 +385,17 @@ export async function postForm(url: string, fields: Record<string, unknown>): Pr
     // not JSON: keep the text
   }
   return { status: response.status, body };
+}
+
+/** Posts the install page as the portal's iframe does: query string and form body. */
+export async function postInstallPage(url: string, page: InstallPageRequest): Promise<{ status: number; text: string }> {
+  const target = new URL(url);
+  for (const [key, value] of Object.entries(page.query)) target.searchParams.set(key, value);
+  const response = await fetch(target, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: phpFormBody(page.body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  return { status: response.status, text: await response.text() };
 }

@@ -5,9 +5,11 @@ import { startLocalStack } from './stack';
 /** `npm start`: the receiver on one laptop, with an embedded DynamoDB and a Bitrix24 OAuth-server emulator. */
 async function main(): Promise<void> {
   const dataDir = resolve(process.env.DATA_DIR ?? '.data', 'dynamodb');
+  const captureDir = resolve(process.env.DATA_DIR ?? '.data', 'capture');
   mkdirSync(dataDir, { recursive: true });
   const stack = await startLocalStack({
     dataDir,
+    captureDir,
     port: Number(process.env.PORT ?? 3000),
     dynamoPort: Number(process.env.DYNAMODB_PORT ?? 8000),
     emulatorPort: Number(process.env.EMULATOR_PORT ?? 8100),
@@ -15,6 +17,8 @@ async function main(): Promise<void> {
   const lines = [
     'b24-install-receiver is running locally',
     `  install callback  POST ${stack.url}/bitrix24/events`,
+    `  install page      POST ${stack.url}/bitrix24/install`,
+    `  durable capture   ${captureDir}  (replay with: npm run replay -- --local)`,
     `  DynamoDB (dynalite, data in ${dataDir})  ${stack.dynamoEndpoint}  table ${stack.config.INSTALLATIONS_TABLE}`,
     `  Bitrix24 OAuth-server emulator  ${stack.emulator.origin}  (client id ${stack.config.BITRIX24_CLIENT_ID})`,
     '',

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TEST_LOG_DIR } from './paths';
 
@@ -10,6 +10,11 @@ import { TEST_LOG_DIR } from './paths';
  */
 mkdirSync(TEST_LOG_DIR, { recursive: true });
 const file = join(TEST_LOG_DIR, `worker-${process.pid}.log`);
+
+/** Every line this test process has written so far (JSON log lines included): for tests that assert a log line exists. */
+export function capturedLines(): string[] {
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+}
 
 export function captureOutput(chunk: unknown): void {
   appendFileSync(file, typeof chunk === 'string' || chunk instanceof Uint8Array ? chunk : String(chunk));

@@ -1,5 +1,6 @@
 import type { LocalStack, LocalStackOptions } from '../../local/stack';
 import { startLocalStack } from '../../local/stack';
+import type { InstallPageRequest } from '../../local/oauth-emulator';
 import { phpFormBody } from '../../local/oauth-emulator';
 import type { InstallationsStore } from '../../lib/installations-store';
 import { createDynamoStore } from '../../lib/installations-store';
@@ -14,6 +15,8 @@ export interface TestStack extends LocalStack {
   /** POSTs a form body as Bitrix24 does (PHP `http_build_query` encoding) over real HTTP. */
   postForm(path: string, fields: Record<string, unknown> | string, headers?: Record<string, string>): Promise<TestResponse>;
   request(path: string, init?: RequestInit): Promise<TestResponse>;
+  /** POSTs the install page as the portal's iframe does: `query` in the URL, `body` form-encoded (none when empty). */
+  postInstallPage(page: Partial<InstallPageRequest>): Promise<TestResponse>;
 }
 
 export interface TestResponse {
@@ -54,6 +57,12 @@ export async function startTestStack(options: LocalStackOptions = {}): Promise<T
         headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
         body: typeof fields === 'string' ? fields : phpFormBody(fields),
       }),
+    postInstallPage: ({ query = {}, body = {} }) => {
+      const search = new URLSearchParams(query).toString();
+      const path = `/bitrix24/install${search ? `?${search}` : ''}`;
+      if (Object.keys(body).length === 0) return request(path, { method: 'POST' });
+      return request(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: phpFormBody(body) });
+    },
     async close() {
       rememberSecrets([...stack.emulator.secrets(), stack.env.BITRIX24_CLIENT_SECRET ?? '']);
       await stack.close();
