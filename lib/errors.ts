@@ -86,6 +86,12 @@ export class MisconfiguredError extends ReceiverError {
   }
 }
 
+/**
+ * The installations table itself is unusable as configured (missing, no permission): an operator
+ * problem, but the event in hand is still genuine and must not be lost, so callers capture it.
+ */
+export class StorageMisconfiguredError extends MisconfiguredError {}
+
 export function isReceiverError(error: unknown): error is ReceiverError {
   return error instanceof ReceiverError;
 }

@@ -1,6 +1,6 @@
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { MisconfiguredError, UnavailableError } from './errors';
+import { StorageMisconfiguredError, UnavailableError } from './errors';
 import { INSTALLATION_ATTRIBUTES, Installation } from './installation';
 
 /**
@@ -50,9 +50,9 @@ function errorName(error: unknown): string {
 /** Translates SDK failures into the product's vocabulary; never includes request parameters. */
 export function storageError(error: unknown, tableName: string): Error {
   const name = errorName(error);
-  if (name === 'ResourceNotFoundException') return new MisconfiguredError(`Table ${tableName} does not exist`);
+  if (name === 'ResourceNotFoundException') return new StorageMisconfiguredError(`Table ${tableName} does not exist`);
   if (name === 'AccessDeniedException' || name === 'UnrecognizedClientException') {
-    return new MisconfiguredError(`No permission to use table ${tableName} (${name})`);
+    return new StorageMisconfiguredError(`No permission to use table ${tableName} (${name})`);
   }
   return new UnavailableError('storage_unavailable', `The installations table is unavailable (${name})`, { cause: error });
 }

@@ -3,7 +3,7 @@ import { capturedEvent } from './capture/captured-event';
 import type { EventCapture } from './capture/event-capture';
 import type { Delivery } from './delivery';
 import { deliveryEvent, deliveryMemberId, receiveDelivery } from './delivery';
-import { isReceiverError, UnavailableError } from './errors';
+import { isReceiverError, StorageMisconfiguredError, UnavailableError } from './errors';
 import { logger } from './logger';
 import type { Receipt, ReceiverDeps, VerifyOnce } from './receive-grant';
 import { verifyOnce } from './receive-grant';
@@ -26,8 +26,9 @@ export interface CapturedReceipt {
 
 export type DeliveryReceipt = Receipt | CapturedReceipt;
 
+/** The table cannot take the event: down, or (an operator mistake) missing or forbidden. Either way the event is kept. */
 function isStorageOutage(error: unknown): boolean {
-  return isReceiverError(error) && error.code === 'storage_unavailable';
+  return (isReceiverError(error) && error.code === 'storage_unavailable') || error instanceof StorageMisconfiguredError;
 }
 
 function errorName(error: unknown): string {
@@ -72,6 +73,13 @@ export async function receiveOrCapture(deps: CaptureDeps, received: Delivery): P
       });
       throw new UnavailableError('storage_unavailable', 'The installations table and the durable capture are both unavailable; nothing was kept', {
         cause: captureError,
+      });
+    }
+    if (storageError instanceof StorageMisconfiguredError) {
+      // Kept, but someone must fix the deployment before replaying: say so at error level.
+      logger.error(`Installations table misconfigured (${storageError.message}); the event was captured for replay`, {
+        member_id: memberId,
+        event: deliveryEvent(delivery),
       });
     }
     return { memberId, outcome: 'captured', status: 202, verification: verification.kind };

@@ -1,6 +1,9 @@
 import { createEventsHandler } from '../../handlers/events';
 import { loadConfig } from '../../lib/config';
-import { receiverDeps } from '../../lib/receiver-deps';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { captureDeps } from '../../lib/capture/capture-deps';
 import { httpApiEvent } from '../../local/http-api-event';
 import { phpFormBody } from '../../local/oauth-emulator';
 import { closedPort, silentPeer } from '../support/peers';
@@ -78,46 +81,61 @@ describe('OAuth server unavailable', () => {
 });
 
 describe('DynamoDB unavailable', () => {
-  async function handlerWithDynamo(endpoint: string) {
-    const config = loadConfig({ ...stack().env, AWS_ENDPOINT_URL_DYNAMODB: endpoint, DYNAMODB_TIMEOUT_MS: '300' });
-    return createEventsHandler(() => receiverDeps(config));
+  function handlerWith(env: Record<string, string>) {
+    const config = loadConfig({ ...stack().env, DYNAMODB_TIMEOUT_MS: '300', ...env });
+    return createEventsHandler(() => captureDeps(config));
   }
 
   function installRequest() {
     const { emulator } = stack();
     const portal = emulator.installPortal();
-    return httpApiEvent({
+    const event = httpApiEvent({
       method: 'POST',
       url: EVENTS,
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: Buffer.from(phpFormBody(emulator.installEvent(portal))),
     });
+    return { event, memberId: portal.memberId };
   }
 
-  test('refusing connections: 503 storage_unavailable with Retry-After', async () => {
-    const handler = await handlerWithDynamo(await closedPort());
-    const reply = await handler(installRequest());
-    expect(reply.statusCode).toBe(503);
-    expect(JSON.parse(reply.body)).toMatchObject({ error: 'storage_unavailable' });
-    expect(reply.headers['retry-after']).toBe('5');
+  function capturedFiles(dir: string): string[] {
+    return readdirSync(dir).filter((name) => name.endsWith('.json'));
+  }
+
+  test('refusing connections: the install is captured durably and answered 202', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'b24-capture-test-'));
+    const { event, memberId } = installRequest();
+    const reply = await handlerWith({ AWS_ENDPOINT_URL_DYNAMODB: await closedPort(), CAPTURE_DIR: dir })(event);
+    expect(reply.statusCode).toBe(202);
+    expect(JSON.parse(reply.body)).toMatchObject({ outcome: 'captured', member_id: memberId });
+    expect(capturedFiles(dir)).toHaveLength(1);
   });
 
-  test('accepting and never answering: 503 after the time limit, not a hang', async () => {
+  test('accepting and never answering: captured after the time limit, not a hang', async () => {
     const peer = await silentPeer();
+    const dir = mkdtempSync(join(tmpdir(), 'b24-capture-test-'));
     try {
-      const handler = await handlerWithDynamo(peer.url);
-      const reply = await handler(installRequest());
-      expect(reply.statusCode).toBe(503);
-      expect(JSON.parse(reply.body).error).toBe('storage_unavailable');
+      const reply = await handlerWith({ AWS_ENDPOINT_URL_DYNAMODB: peer.url, CAPTURE_DIR: dir })(installRequest().event);
+      expect(reply.statusCode).toBe(202);
+      expect(capturedFiles(dir)).toHaveLength(1);
     } finally {
       await peer.close();
     }
   });
 
-  test('a table that does not exist is 500 misconfigured, naming the table', async () => {
-    const config = loadConfig({ ...stack().env, INSTALLATIONS_TABLE: 'no-such-table' });
-    const reply = await createEventsHandler(() => receiverDeps(config))(installRequest());
-    expect(reply.statusCode).toBe(500);
-    expect(JSON.parse(reply.body)).toMatchObject({ error: 'misconfigured', message: 'Table no-such-table does not exist' });
+  test('and the capture failing too: 503 storage_unavailable with Retry-After', async () => {
+    const notADirectory = join(mkdtempSync(join(tmpdir(), 'b24-capture-test-')), 'file');
+    writeFileSync(notADirectory, '');
+    const reply = await handlerWith({ AWS_ENDPOINT_URL_DYNAMODB: await closedPort(), CAPTURE_DIR: notADirectory })(installRequest().event);
+    expect(reply.statusCode).toBe(503);
+    expect(JSON.parse(reply.body)).toMatchObject({ error: 'storage_unavailable' });
+    expect(reply.headers['retry-after']).toBe('5');
+  });
+
+  test('a table that does not exist (a deploy mistake) still loses nothing: the install is captured', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'b24-capture-test-'));
+    const reply = await handlerWith({ INSTALLATIONS_TABLE: 'no-such-table', CAPTURE_DIR: dir })(installRequest().event);
+    expect(reply.statusCode).toBe(202);
+    expect(capturedFiles(dir)).toHaveLength(1);
   });
 });

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createEventsHandler } from '../../handlers/events';
-import { receiverDeps } from '../../lib/receiver-deps';
+import { captureDeps } from '../../lib/capture/capture-deps';
 import { httpApiEvent } from '../../local/http-api-event';
 import { phpFormBody } from '../../local/oauth-emulator';
 import { docsInstallEvent, docsUninstallEvent, REAL_CRM_EVENT_BODY, realInstallEvent } from '../fixtures/bitrix24-examples';
@@ -54,7 +54,7 @@ describe.each(SHAPES)('%s', (shapeName, shape) => {
   const suffix = shapeName.replace(/\W/g, '').toLowerCase();
 
   async function deliver(fields: Record<string, unknown> | string) {
-    const handler = createEventsHandler(() => receiverDeps(stack().config));
+    const handler = createEventsHandler(() => captureDeps(stack().config));
     const reply = await handler(shape(typeof fields === 'string' ? fields : phpFormBody(fields)));
     return { status: reply.statusCode, json: JSON.parse(reply.body) as Record<string, unknown> };
   }
