@@ -21,6 +21,7 @@ export function createEventsHandler(getDeps: () => ReceiverDeps) {
       const receipt = await receiveLifecycleEvent(getDeps(), event);
       log.outcome = receipt.outcome;
       if (receipt.verifiedBy) log.verified_by = receipt.verifiedBy;
+      if (receipt.confirmation) log.uninstall_confirmation = receipt.confirmation;
       return jsonReply(receipt.status, { ok: true, member_id: receipt.memberId, outcome: receipt.outcome });
     },
   });
