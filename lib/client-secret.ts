@@ -41,9 +41,10 @@ export function clientSecretSource(config: Config, readParameter?: ParameterRead
   const read: ParameterReader =
     readParameter ??
     ((name) => {
-      // Required on first use: a cold start that never refreshes does not initialise the SSM client.
+      // Required on first use: a cold start that never refreshes does not initialise it.
       const { readSecureParameter } = require('./ssm-parameters') as typeof Ssm;
-      return readSecureParameter(name, { timeoutMs: config.OAUTH_TIMEOUT_MS, region: config.AWS_REGION });
+      if (!config.AWS_REGION) return Promise.reject(new MisconfiguredError('Missing configuration: AWS_REGION (to read BITRIX24_CLIENT_SECRET_PARAMETER)'));
+      return readSecureParameter(name, { timeoutMs: config.OAUTH_TIMEOUT_MS, region: config.AWS_REGION, endpoint: process.env.AWS_ENDPOINT_URL_SSM });
     });
   return cachedSecret(() => read(parameterName));
 }
