@@ -37,6 +37,8 @@ export interface EmulatorCall {
   memberId?: string;
   /** The client went away before the emulator processed the call: nothing happened. */
   abandoned?: boolean;
+  /** Names of the query parameters (secrets belong in the body). */
+  queryKeys: string[];
 }
 
 export type Fault =
@@ -119,6 +121,15 @@ export class OAuthEmulator {
   /** The next `count` refresh calls (only those) fail this way: `{kind:'status', status: 400, body: {error: 'invalid_client'}}`... */
   failNextRefresh(fault: Fault, count = 1): void {
     for (let i = 0; i < count; i++) this.refreshFaults.push(fault);
+  }
+
+  /** Back to a healthy, fast server: no faults queued, no latency. */
+  resetFaults(): void {
+    this.faults = [];
+    this.refreshFaults = [];
+    this.stickyFault = undefined;
+    this.latencyMs = 0;
+    this.refreshLatencyMs = 0;
   }
 
   /** Every OAuth call fails this way until cleared with `undefined`. */
@@ -271,7 +282,7 @@ export class OAuthEmulator {
 
     if (url.pathname.startsWith('/_emulator/')) return this.control(url.pathname, params, res);
 
-    const call: EmulatorCall = { path: url.pathname };
+    const call: EmulatorCall = { path: url.pathname, queryKeys: [...url.searchParams.keys()] };
     this.calls.push(call);
     const isRefresh = url.pathname === '/oauth/token/' || url.pathname === '/oauth/token';
     if (isRefresh) this.countRefreshCall(params.refresh_token, call);
