@@ -286,14 +286,20 @@ export class OAuthEmulator {
     this.calls.push(call);
     const isRefresh = url.pathname === '/oauth/token/' || url.pathname === '/oauth/token';
     if (isRefresh) this.countRefreshCall(params.refresh_token, call);
-    let clientGone = false;
-    res.once('close', () => (clientGone = !res.writableEnded));
+    res.once('close', () => {
+      if (!res.writableEnded) call.abandoned = true;
+    });
     const latency = this.latencyMs + (isRefresh ? this.refreshLatencyMs : 0);
-    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
-    if (clientGone) {
-      call.abandoned = true;
-      return;
+    if (latency > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, latency);
+        res.once('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
     }
+    if (call.abandoned) return;
     const fault = (isRefresh ? this.refreshFaults.shift() : undefined) ?? this.faults.shift() ?? this.stickyFault;
     if (fault?.kind === 'hang') return; // never answers; closed by close()
     if (fault?.kind === 'reset') return void req.socket.destroy();
