@@ -16,7 +16,7 @@ async function whatTheSdkSends(name: string): Promise<{ url: string; headers: Re
     maxAttempts: 1,
     requestHandler: {
       handle: async (request: { protocol: string; hostname: string; path: string; headers: Record<string, string>; body: string | Uint8Array }) => {
-        const body = typeof request.body === 'string' ? request.body : Buffer.from(request.body).toString('utf8');
+        const body = typeof request.body === 'string' ? request.body : new TextDecoder().decode(request.body);
         captured = { url: `${request.protocol}//${request.hostname}${request.path}`, headers: request.headers, body };
         throw new Error('captured');
       },
