@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import * as events from './bench/events';
+import * as vault from './bench/vault';
 import type { Measurement } from './bench/measure';
 import { withinBudget } from './bench/measure';
 
@@ -8,7 +9,10 @@ import { withinBudget } from './bench/measure';
  * `npm run bench`: builds, then runs every section in scripts/bench/ and prints each figure
  * against its budget. Exits 1 when a figure is over budget. Speed lives here, not in tests.
  */
-const SECTIONS: { title: string; run(): Promise<Measurement[]> }[] = [{ title: 'events', run: events.run }];
+const SECTIONS: { title: string; run(): Promise<Measurement[]> }[] = [
+  { title: 'events', run: events.run },
+  { title: 'token vault', run: vault.run },
+];
 
 async function main(): Promise<void> {
   execFileSync(process.execPath, [join(__dirname, '..', 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(__dirname, 'build.ts')], { stdio: 'inherit' });
