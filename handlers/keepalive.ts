@@ -23,9 +23,9 @@ export interface KeepAliveSetup {
 export function createKeepAliveHandler(getSetup: () => KeepAliveSetup) {
   return async (_event?: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<KeepAliveReport> => {
     const started = performance.now();
-    const setup = getSetup();
     const budgetMs = context ? context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS : DEFAULT_BUDGET_MS;
     try {
+      const setup = getSetup();
       const report = await runKeepAlive(setup.deps, {
         afterDays: setup.afterDays,
         maxItemsPerRun: setup.maxItemsPerRun,
@@ -34,7 +34,12 @@ export function createKeepAliveHandler(getSetup: () => KeepAliveSetup) {
       logger.info('keepalive', { ...report, duration_ms: Math.round(performance.now() - started) });
       return report;
     } catch (error) {
-      logger.error('keepalive failed', { error: error instanceof Error ? error.name : 'Error', duration_ms: Math.round(performance.now() - started) });
+      // Scheduled invocations are retried by Lambda; the error's message names keys or codes, never values.
+      logger.error('keepalive failed', {
+        error: error instanceof Error ? error.name : 'Error',
+        message: error instanceof Error ? error.message : undefined,
+        duration_ms: Math.round(performance.now() - started),
+      });
       throw error;
     }
   };

@@ -21,6 +21,7 @@ import { tokenVault, vaultDeps } from '../lib/token-vault';
 const REJECTED_HEADER = 'x-rejected-access-token';
 
 const DirectInvocation = z.object({ member_id: MemberId, rejected_access_token: z.optional(Token) });
+const PathParameters = z.object({ member_id: MemberId });
 
 function tokenBody(memberId: string, resolved: ResolvedToken): Record<string, unknown> {
   const { token } = resolved;
@@ -50,7 +51,7 @@ export function createTokenHandler(getVault: () => TokenVault) {
         // Too late for that token (URLs are logged along the way), but never accepted.
         throw new InvalidPayloadError(['query'], `Tokens never go in a URL; send the rejected token in the ${REJECTED_HEADER} header`);
       }
-      const { member_id: memberId } = parseFields(z.object({ member_id: MemberId }), request.pathParameters);
+      const { member_id: memberId } = parseFields(PathParameters, request.pathParameters);
       log.member_id = memberId;
       const rejected = request.headers.get(REJECTED_HEADER) ?? undefined;
       if (rejected !== undefined && !z.safeParse(Token, rejected).success) throw new InvalidPayloadError([REJECTED_HEADER]);

@@ -62,7 +62,7 @@ export async function obtainToken(deps: VaultDeps, memberId: string, needsRefres
       waitingSinceMs ??= nowMs;
       continue;
     }
-    const outcome = await refreshAsOwner(deps, owner, lease.item, needsRefresh);
+    const outcome = await refreshAsOwner(deps, memberId, owner, lease.item, needsRefresh);
     if (outcome.kind === 'token') return { installation: outcome.installation, source: outcome.source };
     // 'again': the item moved on while we held the lease; read it again and decide again.
   }
@@ -70,11 +70,11 @@ export async function obtainToken(deps: VaultDeps, memberId: string, needsRefres
 
 async function refreshAsOwner(
   deps: VaultDeps,
+  memberId: string,
   owner: string,
   acquired: StoredItem,
   needsRefresh: NeedsRefresh,
 ): Promise<(Obtained & { kind: 'token' }) | { kind: 'again' }> {
-  const memberId = acquired.installation?.member_id;
   let failure: RefreshFailure | undefined;
   try {
     // The re-read after acquiring: someone may have refreshed between our read and our lease.
@@ -87,7 +87,7 @@ async function refreshAsOwner(
     if (isReceiverError(error) && SHARED_FAILURES.includes(error.code)) failure = { code: error.code, atMs: deps.nowMs() };
     throw error;
   } finally {
-    if (memberId !== undefined) await release(deps, memberId, owner, failure);
+    await release(deps, memberId, owner, failure);
   }
 }
 
