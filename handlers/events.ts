@@ -22,6 +22,7 @@ export function createEventsHandler(getDeps: () => CaptureDeps) {
       const receipt = await receiveOrCapture(getDeps(), deliveryFromLifecycleEvent(event));
       log.outcome = receipt.outcome;
       if ('verifiedBy' in receipt && receipt.verifiedBy) log.verified_by = receipt.verifiedBy;
+      if ('confirmation' in receipt && receipt.confirmation) log.uninstall_confirmation = receipt.confirmation;
       if (receipt.outcome === 'captured') log.capture = receipt.verification;
       return jsonReply(receipt.status, { ok: true, member_id: receipt.memberId, outcome: receipt.outcome });
     },

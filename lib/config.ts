@@ -2,7 +2,9 @@ import * as z from 'zod/mini';
 import { MisconfiguredError } from './errors';
 import { DEFAULT_OAUTH_SERVERS, parseOauthServerOrigin } from './oauth-servers';
 
-const milliseconds = (fallback: number) => z._default(z.pipe(z.string(), z.pipe(z.transform(Number), z.int().check(z.gte(1), z.lte(60_000)))), fallback);
+const integer = (fallback: number, min: number, max: number) =>
+  z._default(z.pipe(z.string(), z.pipe(z.transform(Number), z.int().check(z.gte(min), z.lte(max)))), fallback);
+const milliseconds = (fallback: number) => integer(fallback, 1, 60_000);
 
 /** Comma-separated origins; each entry must parse (https, or http on loopback for the emulator). */
 const OauthServers = z.pipe(
@@ -36,6 +38,18 @@ const ConfigSchema = z.object({
   CAPTURE_DIR: z._default(NonEmpty, '.data/capture'),
   /** Per-attempt time limit for sending to the capture queue (two attempts). */
   CAPTURE_TIMEOUT_MS: milliseconds(1_500),
+  /** Local runs only: the app's client secret in clear. Deployed functions name an SSM parameter instead (DESIGN.md principle 4). */
+  BITRIX24_CLIENT_SECRET: z.optional(NonEmpty),
+  /** The NAME of an SSM SecureString parameter holding the client secret; read at run time and cached. */
+  BITRIX24_CLIENT_SECRET_PARAMETER: z.optional(NonEmpty),
+  /** How long a refresh lease holds; a crashed owner blocks its portal's refreshes this long at most. Must exceed one OAuth call plus one write. */
+  REFRESH_LEASE_TTL_MS: integer(8_000, 100, 60_000),
+  /** Keep-alive refreshes refresh tokens older than this (Bitrix24's refresh tokens live 180 days). */
+  KEEPALIVE_AFTER_DAYS: integer(150, 1, 179),
+  /** Keep-alive does at most this many refreshes and re-verifications per run; the rest wait for the next run. */
+  KEEPALIVE_MAX_ITEMS_PER_RUN: integer(200, 1, 10_000),
+  /** Set by Lambda itself: a clear-text secret in a function's environment is refused there. */
+  AWS_LAMBDA_FUNCTION_NAME: z.optional(z.string()),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -46,6 +60,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const keys = [...new Set(parsed.error.issues.map((issue) => String(issue.path[0])))];
     throw new MisconfiguredError(`Missing or invalid configuration: ${keys.join(', ')}`);
+  }
+  if (parsed.data.BITRIX24_CLIENT_SECRET !== undefined && parsed.data.BITRIX24_CLIENT_SECRET_PARAMETER !== undefined) {
+    throw new MisconfiguredError('Set one of BITRIX24_CLIENT_SECRET and BITRIX24_CLIENT_SECRET_PARAMETER, not both');
+  }
+  if (parsed.data.BITRIX24_CLIENT_SECRET !== undefined && parsed.data.AWS_LAMBDA_FUNCTION_NAME) {
+    // DESIGN.md principle 4: a Lambda environment variable is readable by anyone who can read the function's configuration.
+    throw new MisconfiguredError('BITRIX24_CLIENT_SECRET must not be set on a Lambda function; use BITRIX24_CLIENT_SECRET_PARAMETER');
   }
   return parsed.data;
 }

@@ -91,6 +91,26 @@ export class MisconfiguredError extends ReceiverError {
  * problem, but the event in hand is still genuine and must not be lost, so callers capture it.
  */
 export class StorageMisconfiguredError extends MisconfiguredError {}
+/** No installation is stored for this member_id. */
+export class NotInstalledError extends ReceiverError {
+  constructor(message = 'No installation is stored for this member_id') {
+    super('not_installed', message);
+  }
+}
+
+/** The installation exists but cannot give a token in its current state (DESIGN.md "States"). */
+export class InstallationStateError extends ReceiverError {
+  constructor(code: 'pending_verification' | 'needs_reinstall' | 'uninstalled', message: string) {
+    super(code, message);
+  }
+}
+
+/** The portal's subscription lapsed (`PAYMENT_REQUIRED`); the installation is kept. */
+export class PaymentRequiredError extends ReceiverError {
+  constructor(message = "The portal's Bitrix24 subscription for this app has lapsed (PAYMENT_REQUIRED); the installation is kept") {
+    super('payment_required', message);
+  }
+}
 
 export function isReceiverError(error: unknown): error is ReceiverError {
   return error instanceof ReceiverError;

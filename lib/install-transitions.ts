@@ -12,6 +12,7 @@ export type Outcome =
   | 'application_token_updated' // verified, but our tokens are newer than the event's: only its application_token is kept
   | 'pending' // could not be verified now; kept beside whatever is stored
   | 'uninstalled'
+  | 'uninstall_unconfirmed' // application_token matched, but the OAuth server could not confirm it: nothing erased
   | 'duplicate' // seen already: changes nothing
   | 'stale' // older than what is stored: changes nothing
   | 'not_installed'; // an uninstall for a portal we never verified: nothing to do
@@ -155,8 +156,9 @@ export function addPendingGrant(existing: Installation | undefined, grant: Grant
 
 /** An uninstall whose application_token already matched the stored one. */
 export function applyUninstall(existing: Installation, ts: number, nowSeconds: number): Transition {
-  if (existing.state === 'uninstalled') return unchanged('duplicate');
   const eventTs = existing.event_ts ?? 0;
+  // Already uninstalled (the vault saw NOT_INSTALLED, or this event came before): only a newer event is recorded.
+  if (existing.state === 'uninstalled' && ts <= eventTs) return unchanged('duplicate');
   if (ts < eventTs) return unchanged('stale');
   if (ts === eventTs && existing.state !== 'active') return unchanged('duplicate');
   const next: Installation = {
@@ -164,7 +166,7 @@ export function applyUninstall(existing: Installation, ts: number, nowSeconds: n
     state: 'uninstalled',
     version: existing.version + 1,
     event_ts: ts,
-    uninstalled_at: nowSeconds,
+    uninstalled_at: existing.state === 'uninstalled' ? (existing.uninstalled_at ?? nowSeconds) : nowSeconds,
     updated_at: nowSeconds,
   };
   for (const field of TOKEN_FIELDS) delete next[field];

@@ -1,3 +1,4 @@
+import type { UninstallConfirmation } from './confirm-uninstall';
 import { UnavailableError, VerificationError } from './errors';
 import type { Outcome, Transition } from './install-transitions';
 import { addPendingGrant, applyUninstall, applyVerifiedGrant } from './install-transitions';
@@ -15,6 +16,8 @@ import { carriesStoredApplicationToken, requireAllowedOrigin, verifyWithOAuthSer
 export interface ReceiverDeps extends VerifyDeps {
   store: InstallationsStore;
   nowMs: () => number;
+  /** Asks the OAuth server whether an uninstall is real before tokens are erased (confirm-uninstall.ts). */
+  confirmUninstall?: (memberId: string) => Promise<UninstallConfirmation>;
 }
 
 export interface Receipt {
@@ -23,6 +26,8 @@ export interface Receipt {
   /** 202 while the install waits for verification; 200 otherwise. */
   status: 200 | 202;
   verifiedBy?: 'application_token' | 'oauth_server';
+  /** Why an uninstall was or was not confirmed, in safe words. */
+  confirmation?: string;
 }
 
 /** Concurrent deliveries of one event settle in two rounds; more means something is wrong. */
@@ -76,14 +81,34 @@ export async function receiveGrant(
   });
 }
 
-/** ONAPPUNINSTALL: its only proof is the stored application_token, compared in constant time. */
+/**
+ * ONAPPUNINSTALL: the stored application_token (compared in constant time) lets it in; the OAuth
+ * server then confirms it before an active installation's tokens are erased.
+ *
+ * When the OAuth server cannot say (down, slow, our credentials refused), the installation is
+ * kept and the reply is 202 `uninstall_unconfirmed`. Trade-off: erasing on an unverifiable uninstall
+ * would let any user of the portal (who can read application_token) disconnect it during an OAuth
+ * outage, and a lost installation needs a human to reinstall; keeping costs little, because the
+ * tokens of a really uninstalled app stop working and the vault's next refresh of them gets
+ * NOT_INSTALLED and marks the installation `uninstalled` by itself.
+ */
 export async function receiveUninstall(deps: ReceiverDeps, memberId: string, applicationToken: string, ts: number): Promise<Receipt> {
+  // Asked at most once per request, whatever the write conflicts.
+  let confirmation: Promise<UninstallConfirmation> | undefined;
   return settle(deps.store, memberId, async (existing) => {
     if (!hasVerifiedData(existing)) return { outcome: 'not_installed', next: undefined };
     if (!matchesSha256(applicationToken, existing.application_token_sha256)) {
       throw new VerificationError("application_token does not match this portal's installation");
     }
     const transition = applyUninstall(existing, ts, Math.floor(deps.nowMs() / 1000));
-    return { ...transition, receipt: { verifiedBy: 'application_token' } };
+    const receipt: Partial<Receipt> = { verifiedBy: 'application_token' };
+    if (!transition.next || existing.state !== 'active' || !deps.confirmUninstall) return { ...transition, receipt };
+
+    const confirmed = await (confirmation ??= deps.confirmUninstall(memberId));
+    receipt.confirmation = confirmed.reason;
+    if (confirmed.check === 'installed') throw new VerificationError('The OAuth server says the app is still installed on this portal; uninstall refused');
+    if (confirmed.check === 'unknown') return { outcome: 'uninstall_unconfirmed', next: undefined, receipt: { ...receipt, status: 202 } };
+    // Confirmed. Asking may have changed the item (a refresh, or NOT_INSTALLED): then this save conflicts and we decide again on a fresh read.
+    return { ...transition, receipt };
   });
 }

@@ -1,20 +1,43 @@
 import type { Config } from './config';
+import { confirmUninstall } from './confirm-uninstall';
 import { createDynamoStore } from './installations-store';
 import { createOAuthClient } from './oauth-client';
 import type { ReceiverDeps } from './receive-grant';
+import type { TokenVault } from './token-vault';
+import { tokenVault, vaultDeps } from './token-vault';
+import type { VaultDeps } from './vault-types';
 
-/** Wires the receiver from configuration: the one place where the real store and OAuth client are built. */
-export function receiverDeps(config: Config): ReceiverDeps {
+export interface AppDeps {
+  receiver: ReceiverDeps;
+  vault: TokenVault;
+  vaultDeps: VaultDeps;
+}
+
+/** Wires the product from configuration: the one place where the real store, OAuth client and vault are built, sharing one of each. */
+export function appDeps(config: Config): AppDeps {
+  const store = createDynamoStore({
+    tableName: config.INSTALLATIONS_TABLE,
+    timeoutMs: config.DYNAMODB_TIMEOUT_MS,
+    endpoint: config.AWS_ENDPOINT_URL_DYNAMODB,
+    region: config.AWS_REGION,
+  });
+  const oauth = createOAuthClient({ timeoutMs: config.OAUTH_TIMEOUT_MS });
+  const deps = vaultDeps({ config }, { store, oauth });
+  const vault = tokenVault(deps);
+  const verify = { oauth, clientId: config.BITRIX24_CLIENT_ID, allowedOauthServers: config.BITRIX24_OAUTH_SERVERS };
   return {
-    store: createDynamoStore({
-      tableName: config.INSTALLATIONS_TABLE,
-      timeoutMs: config.DYNAMODB_TIMEOUT_MS,
-      endpoint: config.AWS_ENDPOINT_URL_DYNAMODB,
-      region: config.AWS_REGION,
-    }),
-    oauth: createOAuthClient({ timeoutMs: config.OAUTH_TIMEOUT_MS }),
-    clientId: config.BITRIX24_CLIENT_ID,
-    allowedOauthServers: config.BITRIX24_OAUTH_SERVERS,
-    nowMs: Date.now,
+    receiver: {
+      ...verify,
+      store,
+      nowMs: Date.now,
+      confirmUninstall: (memberId) => confirmUninstall({ ...verify, vault }, memberId),
+    },
+    vault,
+    vaultDeps: deps,
   };
+}
+
+/** The receiver's part of `appDeps`. */
+export function receiverDeps(config: Config): ReceiverDeps {
+  return appDeps(config).receiver;
 }

@@ -8,6 +8,7 @@ export const SECRET_KEYS = new Set(
     'refresh_token',
     'application_token',
     'client_secret',
+    'bitrix24_client_secret',
     'auth',
     'auth_id',
     'refresh_id',

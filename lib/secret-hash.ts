@@ -12,3 +12,10 @@ export function matchesSha256(value: string, storedHex: string | undefined): boo
   const stored = Buffer.from(storedHex, 'hex');
   return stored.length === received.length && timingSafeEqual(received, stored);
 }
+
+/** Constant-time equality of two secrets (a caller's rejected token against the stored one). */
+export function safeEqual(a: string, b: string): boolean {
+  const left = createHash('sha256').update(a, 'utf8').digest();
+  const right = createHash('sha256').update(b, 'utf8').digest();
+  return timingSafeEqual(left, right);
+}

@@ -3,7 +3,8 @@ import { maskSecret } from '../lib/redact';
 
 /**
  * `npm run demo` (with `npm start` running): the emulator plays a new portal that installs the
- * app, we show what the receiver stored (tokens masked), then the portal uninstalls it.
+ * app, we show what the receiver stored (tokens masked), a service gets a token, then the portal
+ * uninstalls it.
  */
 const receiverUrl = process.env.RECEIVER_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`;
 const emulatorUrl = process.env.EMULATOR_URL ?? `http://127.0.0.1:${process.env.EMULATOR_PORT ?? 8100}`;
@@ -36,7 +37,12 @@ async function main(): Promise<void> {
   step('What the receiver stored (DynamoDB item, tokens masked)');
   process.stdout.write(`${await showInstallation(String(installed.member_id))}\n`);
 
-  step('The portal uninstalls the app; Bitrix24 posts ONAPPUNINSTALL');
+  step(`A backend service asks for a token: GET ${receiverUrl}/installations/${String(installed.member_id)}/token`);
+  const tokenReply = await fetch(`${receiverUrl}/installations/${String(installed.member_id)}/token`, { signal: AbortSignal.timeout(15_000) });
+  const token = (await tokenReply.json()) as Record<string, unknown>;
+  process.stdout.write(`${tokenReply.status} ${JSON.stringify({ ...token, access_token: maskSecret(token.access_token as string | undefined) })}\n`);
+
+  step('The portal uninstalls the app; Bitrix24 posts ONAPPUNINSTALL (the receiver confirms it with the OAuth server)');
   const removed = await control('/_emulator/uninstall', { callback, member_id: String(installed.member_id) });
   process.stdout.write(`receiver answered ${String(removed.callback_status)} ${JSON.stringify(removed.callback_body)}\n`);
 

@@ -32,6 +32,15 @@ export interface EmulatedPortal {
   refreshCount: number;
 }
 
+export interface EmulatorCall {
+  path: string;
+  memberId?: string;
+  /** The client went away before the emulator processed the call: nothing happened. */
+  abandoned?: boolean;
+  /** Names of the query parameters (secrets belong in the body). */
+  queryKeys: string[];
+}
+
 export type Fault =
   | { kind: 'status'; status: number; body?: unknown }
   /** Accept the connection and never answer: the peer that only a timeout survives. */
@@ -63,9 +72,16 @@ export class OAuthEmulator {
   readonly apps = new Map<string, EmulatedApp>();
   readonly portals = new Map<string, EmulatedPortal>();
   /** Every app.info and refresh call, for assertions ("no request left the process"). */
-  readonly calls: { path: string; memberId?: string }[] = [];
+  readonly calls: EmulatorCall[] = [];
+  /** Added before every OAuth call is answered. */
   latencyMs = 0;
+  /** Added before every refresh is processed. A client that goes away meanwhile (killed, timed out) leaves the request unprocessed: nothing rotates. */
+  refreshLatencyMs = 0;
   private faults: Fault[] = [];
+  private refreshFaults: Fault[] = [];
+  /** Refresh tokens that rotation (or `killRefreshToken`) retired, to count calls that reuse them. */
+  private readonly retiredRefreshTokens = new Map<string, string>();
+  private readonly refreshCallCounts = new Map<string, number>();
   private stickyFault: Fault | undefined;
   private server: http.Server | undefined;
   private portalCount = 0;
@@ -108,6 +124,20 @@ export class OAuthEmulator {
     for (let i = 0; i < count; i++) this.faults.push(fault);
   }
 
+  /** The next `count` refresh calls (only those) fail this way: `{kind:'status', status: 400, body: {error: 'invalid_client'}}`... */
+  failNextRefresh(fault: Fault, count = 1): void {
+    for (let i = 0; i < count; i++) this.refreshFaults.push(fault);
+  }
+
+  /** Back to a healthy, fast server: no faults queued, no latency. */
+  resetFaults(): void {
+    this.faults = [];
+    this.refreshFaults = [];
+    this.stickyFault = undefined;
+    this.latencyMs = 0;
+    this.refreshLatencyMs = 0;
+  }
+
   /** Every OAuth call fails this way until cleared with `undefined`. */
   failAlways(fault: Fault | undefined): void {
     this.stickyFault = fault;
@@ -118,8 +148,32 @@ export class OAuthEmulator {
     return [...this.minted, ...[...this.apps.values()].map((app) => app.clientSecret)];
   }
 
+  /** Successful refreshes (rotations) of this portal's tokens. */
   refreshCount(memberId: string): number {
     return this.portals.get(memberId)?.refreshCount ?? 0;
+  }
+
+  /** Refresh calls that named one of this portal's refresh tokens, current or retired, whatever their answer. */
+  refreshCalls(memberId: string): number {
+    return this.refreshCallCounts.get(memberId) ?? 0;
+  }
+
+  /** The portal's refresh token dies without a rotation anyone saw (expired, revoked): the next refresh answers invalid_grant. */
+  killRefreshToken(memberId: string): void {
+    const portal = this.portals.get(memberId);
+    if (!portal) return;
+    this.retiredRefreshTokens.set(portal.refreshToken, portal.memberId);
+    portal.refreshToken = this.mint();
+  }
+
+  /** As if an administrator reinstalled the app elsewhere: new tokens the receiver has not seen, the old refresh token dead. */
+  rotateBehindOurBack(memberId: string): EmulatedPortal | undefined {
+    const portal = this.portals.get(memberId);
+    if (!portal) return undefined;
+    this.retiredRefreshTokens.set(portal.refreshToken, portal.memberId);
+    portal.accessToken = this.mint();
+    portal.refreshToken = this.mint();
+    return portal;
   }
 
   private mint(): string {
@@ -257,15 +311,31 @@ export class OAuthEmulator {
 
     if (url.pathname.startsWith('/_emulator/')) return this.control(url.pathname, params, res);
 
-    this.calls.push({ path: url.pathname });
-    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
-    const fault = this.faults.shift() ?? this.stickyFault;
+    const call: EmulatorCall = { path: url.pathname, queryKeys: [...url.searchParams.keys()] };
+    this.calls.push(call);
+    const isRefresh = url.pathname === '/oauth/token/' || url.pathname === '/oauth/token';
+    if (isRefresh) this.countRefreshCall(params.refresh_token, call);
+    res.once('close', () => {
+      if (!res.writableEnded) call.abandoned = true;
+    });
+    const latency = this.latencyMs + (isRefresh ? this.refreshLatencyMs : 0);
+    if (latency > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, latency);
+        res.once('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    if (call.abandoned) return;
+    const fault = (isRefresh ? this.refreshFaults.shift() : undefined) ?? this.faults.shift() ?? this.stickyFault;
     if (fault?.kind === 'hang') return; // never answers; closed by close()
     if (fault?.kind === 'reset') return void req.socket.destroy();
     if (fault?.kind === 'status') return this.send(res, fault.status, fault.body ?? { error: 'emulated_failure' });
 
-    if (url.pathname === '/rest/app.info') return this.appInfo(params.auth, res);
-    if (url.pathname === '/oauth/token/' || url.pathname === '/oauth/token') return this.refresh(params, res);
+    if (url.pathname === '/rest/app.info') return this.appInfo(params.auth, res, call);
+    if (isRefresh) return this.refresh(params, res, call);
     return this.send(res, 404, { error: 'NOT_FOUND', error_description: 'Unknown method' });
   }
 
@@ -280,10 +350,18 @@ export class OAuthEmulator {
     return undefined;
   }
 
-  private appInfo(accessToken: string | undefined, res: http.ServerResponse): void {
+  private countRefreshCall(refreshToken: string | undefined, call: EmulatorCall): void {
+    if (!refreshToken) return;
+    const memberId = [...this.portals.values()].find((p) => p.refreshToken === refreshToken)?.memberId ?? this.retiredRefreshTokens.get(refreshToken);
+    if (memberId === undefined) return;
+    call.memberId = memberId;
+    this.refreshCallCounts.set(memberId, (this.refreshCallCounts.get(memberId) ?? 0) + 1);
+  }
+
+  private appInfo(accessToken: string | undefined, res: http.ServerResponse, call: EmulatorCall): void {
     const portal = this.findByAccessToken(accessToken);
     if (!portal || !portal.installed) return this.send(res, 401, { error: 'invalid_token', error_description: 'The access token provided is invalid.' });
-    this.calls[this.calls.length - 1]!.memberId = portal.memberId;
+    call.memberId = portal.memberId;
     if (portal.accessExpiresAt <= this.nowSeconds()) {
       return this.send(res, 401, { error: 'expired_token', error_description: 'The access token provided has expired.' });
     }
@@ -308,7 +386,7 @@ export class OAuthEmulator {
     });
   }
 
-  private refresh(params: Record<string, string | undefined>, res: http.ServerResponse): void {
+  private refresh(params: Record<string, string | undefined>, res: http.ServerResponse, call: EmulatorCall): void {
     if (params.grant_type !== 'refresh_token') return this.send(res, 400, { error: 'unsupported_grant_type' });
     const app = params.client_id ? this.apps.get(params.client_id) : undefined;
     if (!app || app.clientSecret !== params.client_secret) {
@@ -316,11 +394,12 @@ export class OAuthEmulator {
     }
     const portal = [...this.portals.values()].find((p) => p.refreshToken === params.refresh_token && p.clientId === app.clientId);
     if (!portal) return this.send(res, 400, { error: 'invalid_grant', error_description: 'Invalid refresh token' });
-    this.calls[this.calls.length - 1]!.memberId = portal.memberId;
+    call.memberId = portal.memberId;
     if (!portal.installed) return this.send(res, 400, { error: 'NOT_INSTALLED', error_description: 'Application not installed' });
     if (portal.paymentRequired) return this.send(res, 402, { error: 'PAYMENT_REQUIRED', error_description: 'Payment required' });
     portal.refreshCount++;
     portal.accessToken = this.mint();
+    this.retiredRefreshTokens.set(portal.refreshToken, portal.memberId);
     portal.refreshToken = this.mint(); // rotation: the one just used is dead from now on
     portal.accessExpiresAt = this.nowSeconds() + this.accessLifetime;
     this.send(res, 200, {
@@ -360,7 +439,9 @@ export class OAuthEmulator {
       const answer = await postForm(callback, this.uninstallEvent(portal));
       return this.send(res, 200, { member_id: portal.memberId, callback_status: answer.status, callback_body: answer.body });
     }
-    if (path === '/_emulator/refresh-count' && portal) return this.send(res, 200, { member_id: portal.memberId, refresh_count: portal.refreshCount });
+    if (path === '/_emulator/refresh-count' && portal) {
+      return this.send(res, 200, { member_id: portal.memberId, refresh_count: portal.refreshCount, refresh_calls: this.refreshCalls(portal.memberId) });
+    }
     return this.send(res, 400, { error: 'bad_control_request' });
   }
 }

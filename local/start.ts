@@ -1,11 +1,13 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { localEnvFile } from '../cli/context';
 import { startLocalStack } from './stack';
 
 /** `npm start`: the receiver on one laptop, with an embedded DynamoDB and a Bitrix24 OAuth-server emulator. */
 async function main(): Promise<void> {
   const dataDir = resolve(process.env.DATA_DIR ?? '.data', 'dynamodb');
   const captureDir = resolve(process.env.DATA_DIR ?? '.data', 'capture');
+  const envFile = localEnvFile(process.env);
   mkdirSync(dataDir, { recursive: true });
   const stack = await startLocalStack({
     dataDir,
@@ -19,14 +21,22 @@ async function main(): Promise<void> {
     `  install callback  POST ${stack.url}/bitrix24/events`,
     `  install page      POST ${stack.url}/bitrix24/install`,
     `  durable capture   ${captureDir}  (replay with: npm run replay -- --local)`,
+    `  access tokens     GET  ${stack.url}/installations/{member_id}/token   (no IAM locally: anyone on this machine)`,
     `  DynamoDB (dynalite, data in ${dataDir})  ${stack.dynamoEndpoint}  table ${stack.config.INSTALLATIONS_TABLE}`,
     `  Bitrix24 OAuth-server emulator  ${stack.emulator.origin}  (client id ${stack.config.BITRIX24_CLIENT_ID})`,
     '',
-    'Try it: npm run demo   (a simulated portal installs the app, then uninstalls it)',
+    'Try it: npm run demo   (a simulated portal installs the app, gets a token, then uninstalls it)',
+    `        npm run cli -- list --local   (the environment for --local is in ${envFile})`,
     'Stop: Ctrl+C',
   ];
+  // For `b24-installs --local`: the emulator's client secret is minted per run and means nothing elsewhere.
+  writeFileSync(envFile, JSON.stringify(stack.env, null, 2), { mode: 0o600 });
   process.stderr.write(`${lines.join('\n')}\n`);
-  const stop = () => void stack.close().then(() => process.exit(0));
+  const stop = () =>
+    void stack.close().then(() => {
+      rmSync(envFile, { force: true });
+      process.exit(0);
+    });
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }

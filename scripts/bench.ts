@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import * as events from './bench/events';
 import * as installPage from './bench/install-page';
+import * as vault from './bench/vault';
 import type { Measurement } from './bench/measure';
 import { withinBudget } from './bench/measure';
 
@@ -12,6 +13,7 @@ import { withinBudget } from './bench/measure';
 const SECTIONS: { title: string; run(): Promise<Measurement[]> }[] = [
   { title: 'events', run: events.run },
   { title: 'install page and replay', run: installPage.run },
+  { title: 'token vault', run: vault.run },
 ];
 
 async function main(): Promise<void> {

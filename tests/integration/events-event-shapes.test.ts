@@ -75,6 +75,7 @@ describe.each(SHAPES)('%s', (shapeName, shape) => {
   test('the live ONAPPINSTALL is stored; the docs ONAPPUNINSTALL then erases its tokens', async () => {
     const install = adopt(realInstallEvent(stack().emulator.serverEndpoint));
     expect(await deliver(install)).toMatchObject({ status: 200, json: { outcome: 'installed' } });
+    stack().emulator.uninstallPortal(install.auth.member_id); // Bitrix24 uninstalls first, then tells us
     const uninstall = docsUninstallEvent(stack().emulator.serverEndpoint, install.auth.member_id, install.auth.application_token, install.auth.domain, '1727019000');
     expect(await deliver(uninstall)).toMatchObject({ status: 200, json: { outcome: 'uninstalled' } });
     expect((await stack().store.get(install.auth.member_id))?.state).toBe('uninstalled');

@@ -135,6 +135,7 @@ describe('uninstall', () => {
     const { emulator, store } = stack();
     const portal = emulator.installPortal();
     await stack().postForm(EVENTS, emulator.installEvent(portal, { ts: 4_000_000 }));
+    emulator.uninstallPortal(portal.memberId); // as Bitrix24 does before it sends ONAPPUNINSTALL
     const event = docsUninstallEvent(emulator.serverEndpoint, portal.memberId, portal.applicationToken, portal.domain, '4000100');
     const response = await stack().postForm(EVENTS, event);
     expect(response.status).toBe(200);
@@ -163,7 +164,8 @@ describe('uninstall', () => {
     const { emulator, store } = stack();
     const portal = emulator.installPortal();
     await stack().postForm(EVENTS, emulator.installEvent(portal, { ts: 6_000_000 }));
-    await stack().postForm(EVENTS, emulator.uninstallEvent(portal, { ts: 6_000_100 }));
+    emulator.uninstallPortal(portal.memberId);
+    expect((await stack().postForm(EVENTS, emulator.uninstallEvent(portal, { ts: 6_000_100 }))).json.outcome).toBe('uninstalled');
     const again = emulator.installPortal({ memberId: portal.memberId });
     const response = await stack().postForm(EVENTS, emulator.installEvent(again, { ts: 6_000_200 }));
     expect(response.json.outcome).toBe('installed');

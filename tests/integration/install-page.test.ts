@@ -205,6 +205,7 @@ describe('two-step install: the install page and ONAPPINSTALL for the same porta
     expect(response.json.outcome).toBe('application_token_updated');
     expect(await store.get(portal.memberId)).toMatchObject({ access_token: portal.accessToken, application_token_sha256: sha256Hex(portal.applicationToken) });
 
+    emulator.uninstallPortal(portal.memberId); // Bitrix24 uninstalls first, then tells us
     const uninstall = await stack().postForm(EVENTS, emulator.uninstallEvent(portal));
     expect(uninstall.json.outcome).toBe('uninstalled');
   });
@@ -221,7 +222,8 @@ describe('two-step install: the install page and ONAPPINSTALL for the same porta
     expect(callsInstallFinish(response)).toBe(true);
     const item = await store.get(portal.memberId);
     expect(item).toMatchObject({ state: 'active', access_token: portal.accessToken, application_token_sha256: sha256Hex(portal.applicationToken) });
-    // The server-to-server application_token still proves the uninstall.
+    // The server-to-server application_token still proves the uninstall (which the OAuth server confirms).
+    emulator.uninstallPortal(portal.memberId);
     expect((await stack().postForm(EVENTS, emulator.uninstallEvent(portal))).json.outcome).toBe('uninstalled');
   });
 });

@@ -129,6 +129,7 @@ describe('DynamoDB stopped mid-run while installs keep arriving', () => {
     const portal = emulator.installPortal();
     await s.postForm(EVENTS, emulator.installEvent(portal, { ts: 8_000_000 }));
     await s.dynamo.stop();
+    emulator.uninstallPortal(portal.memberId); // Bitrix24 uninstalls first, then tells us
     const answer = await s.postForm(EVENTS, emulator.uninstallEvent(portal, { ts: 8_000_100 }));
     await s.dynamo.start();
     expect([answer.status, answer.json.outcome]).toEqual([202, 'captured']);
@@ -148,6 +149,7 @@ describe('DynamoDB stopped mid-run while installs keep arriving', () => {
     const uninstall = eventDelivery(emulator.uninstallEvent(portal, { ts: 7_000_100 }));
     await capture.put(capturedEvent(uninstall, { kind: 'unverified', reason: 'test' }, 1_000));
     await capture.put(capturedEvent(install, { kind: 'verified', by: 'oauth_server' }, 2_000));
+    emulator.uninstallPortal(portal.memberId); // so the OAuth server confirms the uninstall at replay
     // Act
     const report = await replaySpool(receiverDeps(s.config), dir);
     // Assess

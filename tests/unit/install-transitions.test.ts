@@ -120,9 +120,16 @@ describe('an uninstall (application_token already matched)', () => {
     expect(applyUninstall(installed(grant({ ts: 2000 })), 1000, NOW).outcome).toBe('stale');
   });
 
-  test('of an uninstalled portal is a duplicate', () => {
+  test('of an uninstalled portal, delivered again, is a duplicate', () => {
     const gone = applyUninstall(installed(), 2000, NOW).next!;
-    expect(applyUninstall(gone, 3000, NOW).outcome).toBe('duplicate');
+    expect(applyUninstall(gone, 2000, NOW).outcome).toBe('duplicate');
+  });
+
+  test('newer than an uninstall the vault recorded (NOT_INSTALLED) records its ts and keeps the first uninstalled_at', () => {
+    const gone = applyUninstall(installed(), 2000, NOW).next!;
+    const { outcome, next } = applyUninstall(gone, 3000, NOW + 50);
+    expect(outcome).toBe('uninstalled');
+    expect(next).toMatchObject({ event_ts: 3000, uninstalled_at: NOW });
   });
 
   test('drops pending grants it supersedes and keeps newer ones', () => {

@@ -1,0 +1,145 @@
+import type { ClientSecretSource } from './client-secret';
+import { UnavailableError, VerificationError } from './errors';
+import { applyVerifiedGrant } from './install-transitions';
+import type { Grant, Installation, PendingGrant } from './installation';
+import type { InstallationsStore } from './installations-store';
+import { allowedOauthOrigin } from './oauth-servers';
+import { expiresAtFrom } from './refresh-transitions';
+import type { VaultLogger } from './vault-types';
+import type { VerifyDeps } from './verify-grant';
+import { verifyWithOAuthServer } from './verify-grant';
+
+/**
+ * Installs that could not be verified when they arrived wait in `pending`. The keep-alive asks the
+ * OAuth server again: verified ones are promoted through the same state machine as a live install,
+ * refused ones are dropped, the rest wait for the next run. A pending-only item that loses its last
+ * candidate is deleted: it held nothing verified, and "not installed" is then the truth.
+ */
+export interface PendingDeps extends VerifyDeps {
+  store: InstallationsStore;
+  clientSecret: ClientSecretSource;
+  nowMs: () => number;
+  log: VaultLogger;
+}
+
+export interface PendingReport {
+  promoted: number;
+  dropped: number;
+  kept: number;
+  /** The item was deleted: pending-only, and every candidate refused. */
+  removed: boolean;
+}
+
+type Check = { kind: 'verified'; grant: Grant; refreshedAtSeconds?: number } | { kind: 'refused' } | { kind: 'unavailable' };
+
+/** app.info needs an access token that is still valid; pending installs wait a day, their hour-long tokens usually have not. */
+const APP_INFO_MARGIN_MS = 60_000;
+const MAX_WRITE_ATTEMPTS = 5;
+
+function asGrant(pending: PendingGrant): Grant {
+  const { received_at: _receivedAt, ...grant } = pending;
+  return grant;
+}
+
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).host.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * An expired pending install is proven by refreshing it: only our client secret can refresh our
+ * app's tokens, and the answer names the portal. The refreshed tokens replace the pending ones.
+ */
+async function verifyByRefresh(deps: PendingDeps, origin: string, grant: Grant): Promise<Check> {
+  const clientSecret = await deps.clientSecret();
+  const answer = await deps.oauth.refresh(origin, { clientId: deps.clientId, clientSecret, refreshToken: grant.refresh_token });
+  if (answer.kind === 'unavailable') return answer;
+  if (answer.kind === 'refused') {
+    const code = answer.error.toLowerCase();
+    if (code !== 'invalid_client' && code !== 'wrong_client') return { kind: 'refused' };
+    deps.log.error('the OAuth server refused our client credentials while verifying a pending install', { member_id: grant.member_id, code });
+    return { kind: 'unavailable' };
+  }
+  const tokens = answer.value;
+  if (tokens.member_id !== undefined && tokens.member_id !== grant.member_id) return { kind: 'refused' };
+  if (tokens.client_endpoint !== undefined && hostOf(tokens.client_endpoint) !== grant.domain) return { kind: 'refused' };
+  const nowSeconds = Math.floor(deps.nowMs() / 1000);
+  const verified: Grant = {
+    ...grant,
+    access_token: tokens.access_token,
+    refresh_token: tokens.refresh_token,
+    expires_at: expiresAtFrom(tokens, nowSeconds),
+    client_endpoint: tokens.client_endpoint ?? grant.client_endpoint,
+  };
+  if (tokens.status) verified.status = tokens.status;
+  return { kind: 'verified', grant: verified, refreshedAtSeconds: nowSeconds };
+}
+
+async function check(deps: PendingDeps, pending: PendingGrant, stored: Installation): Promise<Check> {
+  // The stored installation already holds these tokens: refreshing them here, outside the vault's lease, would rotate its chain.
+  if (pending.refresh_token === stored.refresh_token || pending.access_token === stored.access_token) return { kind: 'refused' };
+  const origin = allowedOauthOrigin(pending.server_endpoint, deps.allowedOauthServers);
+  if (!origin) return { kind: 'refused' };
+  const grant = asGrant(pending);
+  if (grant.expires_at * 1000 <= deps.nowMs() + APP_INFO_MARGIN_MS) return verifyByRefresh(deps, origin, grant);
+  try {
+    const verification = await verifyWithOAuthServer(deps, origin, grant);
+    return verification.kind === 'verified' ? { kind: 'verified', grant: verification.grant } : { kind: 'unavailable' };
+  } catch (error) {
+    if (error instanceof VerificationError) return { kind: 'refused' };
+    throw error;
+  }
+}
+
+function withoutCandidate(item: Installation, accessToken: string): Installation {
+  const pending = item.pending?.filter((p) => p.access_token !== accessToken);
+  const next = { ...item };
+  if (pending && pending.length > 0) next.pending = pending;
+  else delete next.pending;
+  return next;
+}
+
+export async function reverifyPending(deps: PendingDeps, memberId: string): Promise<PendingReport> {
+  // Each candidate is asked once, however many times the write has to be retried.
+  const checks = new Map<string, Promise<Check>>();
+  for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+    const existing = await deps.store.get(memberId);
+    const report: PendingReport = { promoted: 0, dropped: 0, kept: 0, removed: false };
+    if (!existing?.pending?.length) return report;
+    const nowSeconds = Math.floor(deps.nowMs() / 1000);
+    let current: Installation = existing;
+    for (const candidate of [...existing.pending].sort((a, b) => a.ts - b.ts)) {
+      let result = checks.get(candidate.access_token);
+      if (!result) checks.set(candidate.access_token, (result = check(deps, candidate, existing)));
+      const outcome = await result;
+      if (outcome.kind === 'unavailable') {
+        report.kept++;
+        continue;
+      }
+      if (outcome.kind === 'verified') {
+        const transition = applyVerifiedGrant(current, outcome.grant, nowSeconds);
+        if (transition.next) {
+          current = transition.next;
+          // Refreshed just now: token age, not event age, decides which tokens win later.
+          if (transition.outcome === 'installed' && outcome.refreshedAtSeconds !== undefined) current.tokens_issued_at = outcome.refreshedAtSeconds;
+        }
+        if (transition.outcome === 'installed') report.promoted++;
+        else report.dropped++;
+      } else {
+        report.dropped++;
+      }
+      current = withoutCandidate(current, candidate.access_token);
+    }
+    if (report.kept === existing.pending.length) return report;
+    if (current.state === 'pending_verification' && !current.pending?.length) {
+      report.removed = (await deps.store.remove(memberId, existing.version)) === 'saved';
+      if (report.removed) return report;
+      continue;
+    }
+    if ((await deps.store.save({ ...current, version: existing.version + 1, updated_at: nowSeconds }, existing.version)) === 'saved') return report;
+  }
+  throw new UnavailableError('storage_unavailable', 'The installation kept changing while its pending installs were verified; the next run retries');
+}

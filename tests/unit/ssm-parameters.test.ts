@@ -1,0 +1,59 @@
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { getParameterRequest, parseGetParameterAnswer } from '../../lib/ssm-parameters';
+
+/**
+ * No SSM is reachable here, so the one call we make by hand is compared with what the official
+ * client (@aws-sdk/client-ssm, a dev dependency for this test only) would send for the same input.
+ */
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
+
+async function whatTheSdkSends(name: string): Promise<{ url: string; headers: Record<string, string>; body: string }> {
+  let captured: { url: string; headers: Record<string, string>; body: string } | undefined;
+  const client = new SSMClient({
+    region: 'eu-central-1',
+    credentials,
+    maxAttempts: 1,
+    requestHandler: {
+      handle: async (request: { protocol: string; hostname: string; path: string; headers: Record<string, string>; body: string | Uint8Array }) => {
+        const body = typeof request.body === 'string' ? request.body : new TextDecoder().decode(request.body);
+        captured = { url: `${request.protocol}//${request.hostname}${request.path}`, headers: request.headers, body };
+        throw new Error('captured');
+      },
+    },
+  });
+  await client.send(new GetParameterCommand({ Name: name, WithDecryption: true })).catch(() => undefined);
+  if (!captured) throw new Error('the SDK sent nothing');
+  return captured;
+}
+
+test('our signed GetParameter request matches the official SSM client: endpoint, target, content type, body, signing scope', async () => {
+  const sdk = await whatTheSdkSends('/b24/client-secret');
+  const ours = await getParameterRequest('/b24/client-secret', { region: 'eu-central-1', timeoutMs: 1000, credentials: async () => credentials });
+  expect(ours.url).toBe(sdk.url);
+  expect(ours.headers['x-amz-target']).toBe(sdk.headers['x-amz-target']);
+  expect(ours.headers['content-type']).toBe(sdk.headers['content-type']);
+  expect(JSON.parse(ours.body)).toEqual(JSON.parse(sdk.body));
+  const scope = (authorization: string | undefined) => /Credential=AKIDEXAMPLE\/\d{8}\/([^,]+),/.exec(authorization ?? '')?.[1];
+  expect(scope(ours.headers.authorization)).toBe('eu-central-1/ssm/aws4_request');
+  expect(scope(ours.headers.authorization)).toBe(scope(sdk.headers.authorization));
+  expect(ours.headers.authorization).toMatch(/SignedHeaders=[^,]*x-amz-target/);
+});
+
+describe('GetParameter answers', () => {
+  test('the decrypted value', () => {
+    expect(parseGetParameterAnswer('/p', 200, JSON.stringify({ Parameter: { Name: '/p', Type: 'SecureString', Value: 's3cr3t', Version: 3 } }))).toBe('s3cr3t');
+  });
+
+  test.each([
+    ['ParameterNotFound', 400, 'misconfigured'],
+    ['com.amazonaws.ssm#ParameterNotFound', 400, 'misconfigured'],
+    ['AccessDeniedException', 400, 'misconfigured'],
+    ['InternalServerError', 500, 'storage_unavailable'],
+    ['ThrottlingException', 400, 'storage_unavailable'],
+  ])('%s (HTTP %i) is %s, naming the parameter and never a value', (type, status, code) => {
+    expect(() => parseGetParameterAnswer('/b24/secret', status, JSON.stringify({ __type: type, message: 'details' }))).toThrow(
+      expect.objectContaining({ code, message: expect.stringContaining('/b24/secret') }),
+    );
+  });
+});
