@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { Config } from '../lib/config';
 import { loadConfig } from '../lib/config';
 import { MisconfiguredError } from '../lib/errors';
 import { createDynamoStore } from '../lib/installations-store';
@@ -32,11 +33,15 @@ export function createCliContext(env: NodeJS.ProcessEnv, flags: CliFlags, io: { 
   if (!tableName) throw new MisconfiguredError('Missing configuration: INSTALLATIONS_TABLE (or use --local with `npm start` running)');
   const store = createDynamoStore({ tableName, timeoutMs: 5_000, endpoint: env.AWS_ENDPOINT_URL_DYNAMODB, region: env.AWS_REGION });
   let vault: TokenVault | undefined;
+  let config: Config | undefined;
+  const loaded = () => (config ??= loadConfig(env));
   return {
     flags,
     store,
-    vault: () => (vault ??= tokenVault(vaultDeps({ config: loadConfig(env), log: stderrLogger(io.err) }, { store }))),
+    config: loaded,
+    vault: () => (vault ??= tokenVault(vaultDeps({ config: loaded(), log: stderrLogger(io.err) }, { store }))),
     out: io.out,
     nowMs: Date.now,
+    exitCode: 0,
   };
 }

@@ -20,7 +20,7 @@ async function main(): Promise<void> {
     'b24-install-receiver is running locally',
     `  install callback  POST ${stack.url}/bitrix24/events`,
     `  install page      POST ${stack.url}/bitrix24/install`,
-    `  durable capture   ${captureDir}  (replay with: npm run replay -- --local)`,
+    `  durable capture   ${captureDir}  (replay with: npm run replay -- --local, or b24-installs replay --local)`,
     `  access tokens     GET  ${stack.url}/installations/{member_id}/token   (no IAM locally: anyone on this machine)`,
     `  DynamoDB (dynalite, data in ${dataDir})  ${stack.dynamoEndpoint}  table ${stack.config.INSTALLATIONS_TABLE}`,
     `  Bitrix24 OAuth-server emulator  ${stack.emulator.origin}  (client id ${stack.config.BITRIX24_CLIENT_ID})`,

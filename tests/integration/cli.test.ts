@@ -30,7 +30,8 @@ describe('list', () => {
 
   test('--json is one JSON array, tokens masked', async () => {
     const portal = await installedPortal(stack());
-    const { code, out } = await cli('list', '--json');
+    const { code, out, err } = await cli('list', '--json');
+    expect(err).toBe('');
     expect(code).toBe(0);
     const items = JSON.parse(out) as Record<string, unknown>[];
     const item = items.find((i) => i.member_id === portal.memberId);
@@ -110,7 +111,7 @@ describe('usage', () => {
   test('--help lists every command and exits 0', async () => {
     const { code, out } = await cli('--help');
     expect(code).toBe(0);
-    for (const name of ['list', 'show', 'token', 'refresh', 'forget']) expect(out).toContain(`  ${name}`);
+    for (const name of ['list', 'show', 'token', 'refresh', 'forget', 'replay']) expect(out).toContain(`  ${name}`);
   });
 
   test('--local reads the environment `npm start` wrote', async () => {
@@ -124,6 +125,23 @@ describe('usage', () => {
     const missing = await runCli(['list', '--local'], { env: { DATA_DIR: join(dataDir, 'nowhere') }, out: () => undefined, err: (t) => out.push(t) });
     expect(missing).toBe(1);
     expect(out.at(-1)).toContain('is `npm start` running?');
+  });
+});
+
+describe('replay', () => {
+  test('an empty spool: nothing to do, exit 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'b24-cli-spool-'));
+    const { code, out } = await cli('replay', '--dir', dir);
+    expect(code).toBe(0);
+    expect(out).toContain('0 applied, 0 rejected, 0 failed, 0 deferred');
+  });
+
+  test('a file that is not a capture is left in place and the exit code says work remains', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'b24-cli-spool-'));
+    writeFileSync(join(dir, '000000000000001-garbage.json'), '{"not":');
+    const { code, out } = await cli('replay', '--dir', dir, '--json');
+    expect(code).toBe(1);
+    expect(JSON.parse(out)).toMatchObject({ unreadable: ['000000000000001-garbage.json'] });
   });
 });
 

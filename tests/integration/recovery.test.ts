@@ -37,11 +37,11 @@ function spoolFiles(dir: string): string[] {
   }
 }
 
-/** `npm run replay` as an operator runs it, in its own process; its output goes through the suite's log capture. */
+/** `b24-installs replay` (`npm run replay`) as an operator runs it, in its own process; its output goes through the suite's log capture. */
 function runReplayCommand(args: string[], env: Record<string, string>): Promise<{ exitCode: number; stdout: string }> {
   const tsx = join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
   return new Promise((resolve) => {
-    execFile(process.execPath, [tsx, join(root, 'local', 'replay.ts'), ...args], { env: { ...process.env, ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [tsx, join(root, 'cli', 'main.ts'), 'replay', ...args], { env: { ...process.env, ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
       captureOutput(stdout);
       captureOutput(stderr);
       resolve({ exitCode: error ? Number(error.code ?? 1) : 0, stdout });
