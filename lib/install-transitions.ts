@@ -56,7 +56,7 @@ function grantFields(grant: Grant) {
     user_id: grant.user_id,
     application_token_sha256: grant.application_token_sha256,
     event_ts: grant.ts,
-    tokens_issued_at: grant.ts,
+    tokens_issued_at: grant.tokens_issued_at ?? grant.ts,
   };
 }
 
@@ -104,7 +104,7 @@ export function applyVerifiedGrant(existing: Installation | undefined, grant: Gr
   }
 
   const pending = pendingNewerThan(existing.pending, grant.ts, grant.access_token);
-  const tokensAreNewer = existing.state === 'active' && (existing.tokens_issued_at ?? 0) > grant.ts;
+  const tokensAreNewer = existing.state === 'active' && (existing.tokens_issued_at ?? 0) > (grant.tokens_issued_at ?? grant.ts);
   if (tokensAreNewer) {
     // We refreshed after these tokens were minted: the event's refresh token is already dead.
     return {

@@ -27,6 +27,8 @@ export const Grant = z.object({
   status: z.optional(z.string()),
   user_id: z.optional(z.number()),
   application_token_sha256: z.optional(z.string()),
+  /** When the tokens were minted, if not at `ts`: a grant proven by refreshing it holds tokens minted then. */
+  tokens_issued_at: z.optional(z.number()),
 });
 export type Grant = z.infer<typeof Grant>;
 

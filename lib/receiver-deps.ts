@@ -24,7 +24,8 @@ export function appDeps(config: Config): AppDeps {
   const oauth = createOAuthClient({ timeoutMs: config.OAUTH_TIMEOUT_MS });
   const deps = vaultDeps({ config }, { store, oauth });
   const vault = tokenVault(deps);
-  const verify = { oauth, clientId: config.BITRIX24_CLIENT_ID, allowedOauthServers: config.BITRIX24_OAUTH_SERVERS };
+  const refreshProof = { oauth, clientId: config.BITRIX24_CLIENT_ID, clientSecret: deps.clientSecret, nowMs: Date.now, log: deps.log };
+  const verify = { oauth, clientId: config.BITRIX24_CLIENT_ID, allowedOauthServers: config.BITRIX24_OAUTH_SERVERS, refreshProof };
   return {
     receiver: {
       ...verify,

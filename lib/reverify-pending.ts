@@ -4,9 +4,9 @@ import { applyVerifiedGrant } from './install-transitions';
 import type { Grant, Installation, PendingGrant } from './installation';
 import type { InstallationsStore } from './installations-store';
 import { allowedOauthOrigin } from './oauth-servers';
-import { expiresAtFrom } from './refresh-transitions';
 import type { VaultLogger } from './vault-types';
 import type { VerifyDeps } from './verify-grant';
+import { verifyByRefresh } from './verify-by-refresh';
 import { verifyWithOAuthServer } from './verify-grant';
 
 /**
@@ -30,7 +30,7 @@ export interface PendingReport {
   removed: boolean;
 }
 
-type Check = { kind: 'verified'; grant: Grant; refreshedAtSeconds?: number } | { kind: 'refused' } | { kind: 'unavailable' };
+type Check = { kind: 'verified'; grant: Grant } | { kind: 'refused' } | { kind: 'unavailable' };
 
 /** app.info needs an access token that is still valid; pending installs wait a day, their hour-long tokens usually have not. */
 const APP_INFO_MARGIN_MS = 60_000;
@@ -39,43 +39,6 @@ const MAX_WRITE_ATTEMPTS = 5;
 function asGrant(pending: PendingGrant): Grant {
   const { received_at: _receivedAt, ...grant } = pending;
   return grant;
-}
-
-function hostOf(url: string): string | undefined {
-  try {
-    return new URL(url).host.toLowerCase();
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * An expired pending install is proven by refreshing it: only our client secret can refresh our
- * app's tokens, and the answer names the portal. The refreshed tokens replace the pending ones.
- */
-async function verifyByRefresh(deps: PendingDeps, origin: string, grant: Grant): Promise<Check> {
-  const clientSecret = await deps.clientSecret();
-  const answer = await deps.oauth.refresh(origin, { clientId: deps.clientId, clientSecret, refreshToken: grant.refresh_token });
-  if (answer.kind === 'unavailable') return answer;
-  if (answer.kind === 'refused') {
-    const code = answer.error.toLowerCase();
-    if (code !== 'invalid_client' && code !== 'wrong_client') return { kind: 'refused' };
-    deps.log.error('the OAuth server refused our client credentials while verifying a pending install', { member_id: grant.member_id, code });
-    return { kind: 'unavailable' };
-  }
-  const tokens = answer.value;
-  if (tokens.member_id !== undefined && tokens.member_id !== grant.member_id) return { kind: 'refused' };
-  if (tokens.client_endpoint !== undefined && hostOf(tokens.client_endpoint) !== grant.domain) return { kind: 'refused' };
-  const nowSeconds = Math.floor(deps.nowMs() / 1000);
-  const verified: Grant = {
-    ...grant,
-    access_token: tokens.access_token,
-    refresh_token: tokens.refresh_token,
-    expires_at: expiresAtFrom(tokens, nowSeconds),
-    client_endpoint: tokens.client_endpoint ?? grant.client_endpoint,
-  };
-  if (tokens.status) verified.status = tokens.status;
-  return { kind: 'verified', grant: verified, refreshedAtSeconds: nowSeconds };
 }
 
 async function check(deps: PendingDeps, pending: PendingGrant, stored: Installation): Promise<Check> {
@@ -124,7 +87,6 @@ export async function reverifyPending(deps: PendingDeps, memberId: string): Prom
         if (transition.next) {
           current = transition.next;
           // Refreshed just now: token age, not event age, decides which tokens win later.
-          if (transition.outcome === 'installed' && outcome.refreshedAtSeconds !== undefined) current.tokens_issued_at = outcome.refreshedAtSeconds;
         }
         if (transition.outcome === 'installed') report.promoted++;
         else report.dropped++;

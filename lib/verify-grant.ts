@@ -4,6 +4,8 @@ import { hasVerifiedData } from './installation';
 import type { OAuthClient } from './oauth-client';
 import { allowedOauthOrigin } from './oauth-servers';
 import { matchesSha256 } from './secret-hash';
+import type { RefreshProofDeps } from './verify-by-refresh';
+import { verifyByRefresh } from './verify-by-refresh';
 
 /**
  * Proves an install genuine (DESIGN.md principle 2). Refusal throws `VerificationError`;
@@ -17,6 +19,8 @@ export interface VerifyDeps {
   oauth: OAuthClient;
   clientId: string;
   allowedOauthServers: ReadonlySet<string>;
+  /** With it, a grant whose access token has expired (a late event) is proven by refreshing it, at once. */
+  refreshProof?: RefreshProofDeps;
 }
 
 /** The OAuth origin this grant names, if it is one we may contact; a forged payload controls `server_endpoint`. */
@@ -41,10 +45,25 @@ export function carriesStoredApplicationToken(grant: Grant, applicationToken: st
   );
 }
 
+/**
+ * Bitrix24 queues events and they may arrive late (BITRIX24.md §5): an ONAPPINSTALL older than its
+ * one-hour access token is still genuine, and it is the only copy of its tokens. "Expired" is not
+ * a refusal: prove it by refreshing, or, when that cannot be done now, keep it pending (the
+ * keep-alive proves pending installs the same way).
+ */
+async function verifyExpired(deps: VerifyDeps, origin: string, grant: Grant): Promise<Verification> {
+  if (!deps.refreshProof) return { kind: 'unavailable', reason: 'access token expired; to be proven by refresh' };
+  const proof = await verifyByRefresh(deps.refreshProof, origin, grant);
+  if (proof.kind === 'refused') throw new VerificationError('The access token has expired and its refresh token was refused');
+  if (proof.kind === 'unavailable') return proof;
+  return { kind: 'verified', by: 'oauth_server', grant: proof.grant };
+}
+
 /** Asks the OAuth server named by the grant (already allowlisted) whether its access token is a genuine install of our app. */
 export async function verifyWithOAuthServer(deps: VerifyDeps, origin: string, grant: Grant): Promise<Verification> {
   const answer = await deps.oauth.appInfo(origin, grant.access_token);
   if (answer.kind === 'unavailable') return answer;
+  if (answer.kind === 'refused' && answer.error === 'expired_token') return verifyExpired(deps, origin, grant);
   if (answer.kind === 'refused') throw new VerificationError(`The OAuth server refused the access token (${answer.error})`);
 
   const info = answer.value;
