@@ -29,9 +29,25 @@ export interface InvokeReply {
 
 /**
  * Requires the bundle in a fresh Node process with an empty environment (no AWS credentials, no
- * table), calls its `handler` with HTTP API 2.0 events, and returns the replies. The child's
- * output (its JSON log lines) goes through the suite's log capture.
+ * table) besides `env`, calls its `handler` with each event in turn, and returns what it answered.
+ * The child's output (its JSON log lines) goes through the suite's log capture.
  */
+export function invokeBundleRaw(bundle: string, events: unknown[], env: Record<string, string> = {}): unknown[] {
+  const script = `
+    const { handler } = require(${JSON.stringify(bundle)});
+    (async () => {
+      const replies = [];
+      for (const event of ${JSON.stringify(events)}) replies.push(await handler(event));
+      process.stdout.write('\\nREPLIES ' + JSON.stringify(replies) + '\\n');
+    })().catch((error) => { console.error(error); process.exit(1); });`;
+  const output = execFileSync(process.execPath, ['-e', script], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 15_000 });
+  captureOutput(output);
+  const line = output.split('\n').find((l) => l.startsWith('REPLIES '));
+  if (!line) throw new Error(`The bundle printed no replies:\n${output}`);
+  return JSON.parse(line.slice('REPLIES '.length)) as unknown[];
+}
+
+/** `invokeBundleRaw` with HTTP API 2.0 events. */
 export function invokeBundle(bundle: string, requests: { method: string; url: string; contentType?: string; body?: string }[]): InvokeReply[] {
   const events = requests.map((request) =>
     httpApiEvent({
@@ -41,16 +57,15 @@ export function invokeBundle(bundle: string, requests: { method: string; url: st
       body: Buffer.from(request.body ?? ''),
     }),
   );
-  const script = `
-    const { handler } = require(${JSON.stringify(bundle)});
-    (async () => {
-      const replies = [];
-      for (const event of ${JSON.stringify(events)}) replies.push(await handler(event));
-      process.stdout.write('\\nREPLIES ' + JSON.stringify(replies) + '\\n');
-    })().catch((error) => { console.error(error); process.exit(1); });`;
-  const output = execFileSync(process.execPath, ['-e', script], { env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8', timeout: 15_000 });
-  captureOutput(output);
-  const line = output.split('\n').find((l) => l.startsWith('REPLIES '));
-  if (!line) throw new Error(`The bundle printed no replies:\n${output}`);
-  return JSON.parse(line.slice('REPLIES '.length)) as InvokeReply[];
+  return invokeBundleRaw(bundle, events) as InvokeReply[];
+}
+
+/** Requires the bundle in a fresh Node process with an empty environment; what type its `handler` export is. */
+export function bundleHandlerType(bundle: string): string {
+  const output = execFileSync(process.execPath, ['-e', `process.stdout.write(typeof require(${JSON.stringify(bundle)}).handler)`], {
+    env: { PATH: process.env.PATH ?? '' },
+    encoding: 'utf8',
+    timeout: 15_000,
+  });
+  return output.trim();
 }

@@ -7,8 +7,21 @@ import { BUNDLE_OPTIONS, SERVERLESS_BUNDLE_OPTIONS } from '../../scripts/build';
 import { packageService } from '../../scripts/package';
 import { captureOutput } from '../support/capture-logs';
 import { rememberSecrets } from '../support/secrets';
-import { EXACT_SERVICES, FUNCTIONS, LOG_ACTIONS, SERVICE, TEST_CLIENT_ID, TEST_REGION, TEST_STAGE, URL_OUTPUTS, clientSecretParameter } from './expectations';
-import { extractTo, invokeBundle, unzippedBytes, zipEntries } from './packaged-bundle';
+import { describeCaptureAndSchedule } from './capture-and-schedule';
+import {
+  EXACT_SERVICES,
+  FUNCTIONS,
+  LOG_ACTIONS,
+  RESOURCE_OUTPUTS,
+  SERVICE,
+  TEST_CLIENT_ID,
+  TEST_REGION,
+  TEST_STAGE,
+  URL_OUTPUTS,
+  clientSecretParameter,
+} from './expectations';
+import { environmentOf, functionKey, lambdaByKey, lambdaFunctions, resolvedEnvironment, roleOf } from './lambdas';
+import { bundleHandlerType, extractTo, invokeBundle, invokeBundleRaw, unzippedBytes, zipEntries } from './packaged-bundle';
 import type { CfnResource, PackagedService } from './template';
 import {
   grants,
@@ -22,6 +35,7 @@ import {
   statementActions,
   statementResources,
 } from './template';
+import { HTTP_API_INTEGRATION_LIMIT_MS } from './time-bounds';
 
 /**
  * `serverless package` (osls) runs once for this file, offline and without AWS credentials; every
@@ -53,12 +67,6 @@ afterAll(() => {
 });
 
 const template = () => packaged.template;
-const lambdaFunctions = () => resourcesOfType(template(), 'AWS::Lambda::Function');
-
-/** The serverless.yml function name of a Lambda resource (its FunctionName is `<service>-<stage>-<name>`). */
-function functionKey(lambda: CfnResource): string {
-  return String(lambda.Properties.FunctionName).slice(`${SERVICE}-${TEST_STAGE}-`.length);
-}
 
 function expectation(lambda: CfnResource) {
   const key = functionKey(lambda);
@@ -67,24 +75,22 @@ function expectation(lambda: CfnResource) {
   return { key, row };
 }
 
-function roleOf(lambda: CfnResource): [string, CfnResource] {
-  const roleId = referencedId(lambda.Properties.Role);
-  if (!roleId) throw new Error(`${functionKey(lambda)} has no role from this template`);
-  return [roleId, resource(template(), roleId)];
-}
-
-function environmentOf(lambda: CfnResource): Record<string, string> {
-  return ((lambda.Properties.Environment as { Variables?: Record<string, string> } | undefined)?.Variables ?? {}) as Record<string, string>;
-}
-
 function zipOf(key: string): Record<string, Uint8Array> {
   return zipEntries(readFileSync(join(packaged.dir, `${key}.zip`)));
+}
+
+/** Each function's zip, extracted once, and the path of its bundle. */
+function extractedBundle(key: string): string {
+  const row = FUNCTIONS[key]!;
+  const dir = join(workDir, `${key}-bundle`);
+  extractTo(zipOf(key), dir);
+  return join(dir, 'handlers', `${row.handler}.js`);
 }
 
 describe('packaging', () => {
   test('writes the template and one zip per function, with no AWS credentials', () => {
     // Assess: beforeAll packaged in a child without credentials, profiles or instance metadata (scripts/package.ts)
-    expect(lambdaFunctions().map(([, lambda]) => functionKey(lambda)).sort()).toEqual(Object.keys(FUNCTIONS).sort());
+    expect(lambdaFunctions(template()).map(([, lambda]) => functionKey(lambda)).sort()).toEqual(Object.keys(FUNCTIONS).sort());
     for (const key of Object.keys(FUNCTIONS)) expect(Object.keys(zipOf(key)).length).toBeGreaterThan(0);
   });
 
@@ -104,7 +110,7 @@ describe('packaging', () => {
 
 describe('each function', () => {
   test('runs nodejs22.x on arm64', () => {
-    for (const [, lambda] of lambdaFunctions()) {
+    for (const [, lambda] of lambdaFunctions(template())) {
       expect({ name: functionKey(lambda), runtime: lambda.Properties.Runtime, arch: lambda.Properties.Architectures }).toEqual({
         name: functionKey(lambda),
         runtime: 'nodejs22.x',
@@ -114,23 +120,23 @@ describe('each function', () => {
   });
 
   test('has a role of its own: none shares one, none uses the default role osls creates', () => {
-    const roles = lambdaFunctions().map(([, lambda]) => roleOf(lambda)[0]);
+    const roles = lambdaFunctions(template()).map(([, lambda]) => roleOf(template(), lambda)[0]);
     expect(new Set(roles).size).toBe(roles.length);
     expect(roles).not.toContain('IamRoleLambdaExecution');
   });
 
   test("allows exactly its row's grants, besides its logs", () => {
-    for (const [, lambda] of lambdaFunctions()) {
+    for (const [, lambda] of lambdaFunctions(template())) {
       const { key, row } = expectation(lambda);
-      const allowed = grants(roleStatements(roleOf(lambda)[1])).filter((grant) => !grant.startsWith('logs:'));
+      const allowed = grants(roleStatements(roleOf(template(), lambda)[1])).filter((grant) => !grant.startsWith('logs:'));
       expect({ function: key, grants: allowed }).toEqual({ function: key, grants: [...row.grants].sort() });
     }
   });
 
   test('writes logs only to its own log group, which keeps them for a limited time', () => {
-    for (const [lambdaId, lambda] of lambdaFunctions()) {
+    for (const [lambdaId, lambda] of lambdaFunctions(template())) {
       const logGroup = `/aws/lambda/${String(lambda.Properties.FunctionName)}`;
-      const logGrants = grants(roleStatements(roleOf(lambda)[1])).filter((grant) => grant.startsWith('logs:'));
+      const logGrants = grants(roleStatements(roleOf(template(), lambda)[1])).filter((grant) => grant.startsWith('logs:'));
       expect(logGrants.length).toBeGreaterThan(0);
       for (const grant of logGrants) expect(grant).toMatch(new RegExp(`^logs:\\w+ on log-group:${logGroup}$`));
       const [, group] = resourcesOfType(template(), 'AWS::Logs::LogGroup').find(([, g]) => g.Properties.LogGroupName === logGroup) ?? [];
@@ -138,14 +144,15 @@ describe('each function', () => {
     }
   });
 
-  test('the events timeout outlasts its own time limits (one OAuth call, two DynamoDB calls of two attempts) and stays short', () => {
-    const { OAUTH_TIMEOUT_MS, DYNAMODB_TIMEOUT_MS } = loadConfig({ INSTALLATIONS_TABLE: 't', BITRIX24_CLIENT_ID: 'c' });
-    const DYNAMODB_CALLS = 2; // read, conditional write
-    const DYNAMODB_ATTEMPTS = 2; // lib/installations-store.ts maxAttempts
-    const worstCaseSeconds = (OAUTH_TIMEOUT_MS + DYNAMODB_CALLS * DYNAMODB_ATTEMPTS * DYNAMODB_TIMEOUT_MS) / 1000;
-    const [, events] = lambdaFunctions().find(([, lambda]) => functionKey(lambda) === 'events') ?? [];
-    expect(events?.Properties.Timeout).toBeGreaterThanOrEqual(worstCaseSeconds + 1);
-    expect(events?.Properties.Timeout).toBeLessThanOrEqual(10);
+  test("has a timeout above the longest path its row says it must finish (tests/deploy/time-bounds.ts); a route's stays under the HTTP API's limit", () => {
+    for (const [, lambda] of lambdaFunctions(template())) {
+      const { key, row } = expectation(lambda);
+      const timeoutMs = Number(lambda.Properties.Timeout) * 1000;
+      expect({ key, aboveItsBound: timeoutMs >= row.mustFinishMs + 1000 }).toEqual({ key, aboveItsBound: true });
+      // No backstop far beyond the bound: a hung invocation is cut off soon after the code's own limits.
+      if (Object.keys(row.routes).length > 0) expect({ key, underHttpApiLimit: timeoutMs < HTTP_API_INTEGRATION_LIMIT_MS }).toEqual({ key, underHttpApiLimit: true });
+      else expect({ key, withinLambdaMax: timeoutMs <= 900_000 }).toEqual({ key, withinLambdaMax: true });
+    }
   });
 });
 
@@ -181,19 +188,21 @@ describe('every IAM role', () => {
 describe('the environment', () => {
   test("of each function satisfies lib/config and names the template's table and the given client id", () => {
     const table = resource(template(), 'InstallationsTable');
-    for (const [, lambda] of lambdaFunctions()) {
-      const env = environmentOf(lambda);
-      const config = loadConfig(env);
-      expect(config.INSTALLATIONS_TABLE).toBe(table.Properties.TableName);
-      expect(config.BITRIX24_CLIENT_ID).toBe(TEST_CLIENT_ID);
+    for (const [, lambda] of lambdaFunctions(template())) {
+      const config = loadConfig(resolvedEnvironment(template(), lambda));
+      expect({ key: functionKey(lambda), table: config.INSTALLATIONS_TABLE, clientId: config.BITRIX24_CLIENT_ID }).toEqual({
+        key: functionKey(lambda),
+        table: table.Properties.TableName,
+        clientId: TEST_CLIENT_ID,
+      });
     }
   });
 
   test('holds no secret: a secret-sounding name must be a *_PARAMETER holding an SSM name its role may read; no value looks like a token', () => {
-    for (const [, lambda] of lambdaFunctions()) {
+    for (const [, lambda] of lambdaFunctions(template())) {
       const { key } = expectation(lambda);
-      const roleGrants = grants(roleStatements(roleOf(lambda)[1]));
-      for (const [name, value] of Object.entries(environmentOf(lambda))) {
+      const roleGrants = grants(roleStatements(roleOf(template(), lambda)[1]));
+      for (const [name, value] of Object.entries(resolvedEnvironment(template(), lambda))) {
         expect({ key, name, inRedactList: SECRET_KEYS.has(name.toLowerCase()) }).toEqual({ key, name, inRedactList: false });
         if (/SECRET|TOKEN|PASSWORD|PRIVATE|CREDENTIAL/i.test(name) || name.endsWith('_PARAMETER')) {
           expect({ key, name, value }).toEqual({ key, name, value: expect.stringMatching(/^\//) });
@@ -203,6 +212,22 @@ describe('the environment', () => {
         // Tokens and secrets are long unbroken runs (hex, base64); names and origins are broken by - . / :
         expect({ key, name, looksLikeToken: /[A-Za-z0-9+=]{32,}/.test(value) }).toEqual({ key, name, looksLikeToken: false });
       }
+    }
+  });
+
+  test('names the client secret parameter wherever the role may read it: a function that may refresh knows where the secret is', () => {
+    for (const [, lambda] of lambdaFunctions(template())) {
+      const mayRead = grants(roleStatements(roleOf(template(), lambda)[1])).includes(`ssm:GetParameter on ssm-parameter:${clientSecretParameter(TEST_STAGE)}`);
+      const named = environmentOf(lambda).BITRIX24_CLIENT_SECRET_PARAMETER;
+      expect({ key: functionKey(lambda), named }).toEqual({ key: functionKey(lambda), named: mayRead ? clientSecretParameter(TEST_STAGE) : undefined });
+    }
+  });
+
+  test('names the capture queue exactly where the role may send to it, so no function falls back to a spool directory in Lambda', () => {
+    for (const [, lambda] of lambdaFunctions(template())) {
+      const maySend = grants(roleStatements(roleOf(template(), lambda)[1])).includes('sqs:SendMessage on CaptureQueue');
+      const queue = environmentOf(lambda).CAPTURE_QUEUE_URL;
+      expect({ key: functionKey(lambda), queue }).toEqual({ key: functionKey(lambda), queue: maySend ? { Ref: 'CaptureQueue' } : undefined });
     }
   });
 
@@ -242,13 +267,26 @@ describe('the HTTP API', () => {
     expect(actual.sort(byRoute)).toEqual(expected.sort(byRoute));
   });
 
-  test('outputs the URL to paste for each route people paste, and the table name', () => {
+  test('authorizes only the token route with IAM; Bitrix24 calls the others unsigned', () => {
+    const routes = resourcesOfType(template(), 'AWS::ApiGatewayV2::Route').map(([, route]) => [route.Properties.RouteKey, route.Properties.AuthorizationType ?? 'NONE']);
+    expect(Object.fromEntries(routes)).toEqual({
+      'POST /bitrix24/events': 'NONE',
+      'POST /bitrix24/install': 'NONE',
+      'GET /installations/{member_id}/token': 'AWS_IAM',
+    });
+  });
+
+  test('outputs the URL for each route people paste or call, and the names of what people look up', () => {
     const outputs = template().Outputs;
     for (const [output, route] of Object.entries(URL_OUTPUTS)) {
       const path = route.split(' ')[1];
       expect({ output, url: joinedText(outputs[output]?.Value) }).toEqual({ output, url: `https://<HttpApi>.execute-api.<AWS::Region>.<AWS::URLSuffix>${path}` });
     }
-    expect(referencedId(outputs.InstallationsTableName?.Value)).toBe('InstallationsTable');
+    for (const [output, id] of Object.entries(RESOURCE_OUTPUTS)) expect({ output, id: referencedId(outputs[output]?.Value) }).toEqual({ output, id });
+  });
+
+  test("the token function is `<service>-<stage>-token`, the name README's `aws lambda invoke` uses", () => {
+    expect(resource(template(), 'TokenLambdaFunction').Properties.FunctionName).toBe(`${SERVICE}-${TEST_STAGE}-token`);
   });
 });
 
@@ -270,20 +308,31 @@ describe('the installations table', () => {
     expect({ DeletionPolicy: table.DeletionPolicy, UpdateReplacePolicy: table.UpdateReplacePolicy }).toEqual({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
   });
 
-  test('is encrypted with its own KMS key, which is kept with it, rotates, and answers only to the account', () => {
+  test('is encrypted with its own KMS key', () => {
     const table = resource(template(), 'InstallationsTable');
     const sse = table.Properties.SSESpecification as { SSEEnabled: boolean; SSEType: string; KMSMasterKeyId: unknown };
     expect({ enabled: sse.SSEEnabled, type: sse.SSEType, key: referencedId(sse.KMSMasterKeyId) }).toEqual({ enabled: true, type: 'KMS', key: 'InstallationsKey' });
-    const key = resource(template(), 'InstallationsKey');
-    expect({ DeletionPolicy: key.DeletionPolicy, UpdateReplacePolicy: key.UpdateReplacePolicy, rotation: key.Properties.EnableKeyRotation }).toEqual({
-      DeletionPolicy: 'Retain',
-      UpdateReplacePolicy: 'Retain',
-      rotation: true,
-    });
-    const principals = (key.Properties.KeyPolicy as { Statement: { Principal: unknown }[] }).Statement.map((s) => s.Principal);
-    expect(principals).toEqual([{ AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } }]);
   });
 });
+
+describe('every KMS key', () => {
+  test('is kept by `serverless remove` and replacement (what it encrypts is kept too), rotates, and answers only to the account', () => {
+    const keys = resourcesOfType(template(), 'AWS::KMS::Key');
+    expect(keys.map(([id]) => id).sort()).toEqual(['CaptureKey', 'InstallationsKey']);
+    for (const [id, key] of keys) {
+      const principals = (key.Properties.KeyPolicy as { Statement: { Principal: unknown }[] }).Statement.map((s) => s.Principal);
+      expect({ id, DeletionPolicy: key.DeletionPolicy, UpdateReplacePolicy: key.UpdateReplacePolicy, rotation: key.Properties.EnableKeyRotation, principals }).toEqual({
+        id,
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+        rotation: true,
+        principals: [{ AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } }],
+      });
+    }
+  });
+});
+
+describeCaptureAndSchedule(() => packaged);
 
 describe('each zipped bundle', () => {
   test('holds only its handler, within budget, with no source map and the env-only credential provider', () => {
@@ -299,18 +348,36 @@ describe('each zipped bundle', () => {
     }
   });
 
-  test('of events loads in a bare Node process and answers without AWS: 405 for GET, 400 for an incomplete install', () => {
-    // Prepare
-    const dir = join(workDir, 'events-bundle');
-    extractTo(zipOf('events'), dir);
+  test('of each function loads in a bare Node process (nothing missing from the zip) and exports its handler', () => {
+    for (const key of Object.keys(FUNCTIONS)) expect({ key, handler: bundleHandlerType(extractedBundle(key)) }).toEqual({ key, handler: 'function' });
+  });
+
+  test('of events and installPage answer without AWS: 405 for GET, and events 400 for an incomplete install', () => {
     // Act
-    const [wrongMethod, incomplete] = invokeBundle(join(dir, 'handlers', 'events.js'), [
+    const [wrongMethod, incomplete] = invokeBundle(extractedBundle('events'), [
       { method: 'GET', url: '/bitrix24/events' },
       { method: 'POST', url: '/bitrix24/events', contentType: 'application/x-www-form-urlencoded', body: 'event=ONAPPINSTALL' },
     ]);
+    const [pageWrongMethod] = invokeBundle(extractedBundle('installPage'), [{ method: 'GET', url: '/bitrix24/install' }]);
     // Assess
     expect(wrongMethod?.statusCode).toBe(405);
     expect(incomplete?.statusCode).toBe(400);
     expect(JSON.parse(incomplete?.body ?? '{}')).toMatchObject({ error: 'invalid_payload' });
+    expect(pageWrongMethod?.statusCode).toBe(405);
+  });
+
+  test('of token answers a direct invocation without a member_id with invalid_payload, without AWS', () => {
+    const [reply] = invokeBundleRaw(extractedBundle('token'), [{}]);
+    expect(reply).toMatchObject({ error: 'invalid_payload', status: 400, fields: ['member_id'] });
+  });
+
+  test('of replay reports a message that is not a captured event as a batch item failure, without AWS', () => {
+    // Prepare: configured as deployed (no queue: Lambda hands it the messages), no credentials
+    const env = resolvedEnvironment(template(), lambdaByKey(template(), 'replay')[1]);
+    const event = { Records: [{ messageId: 'not-a-capture', receiptHandle: 'r', body: '{"hello":"world"}', attributes: {}, messageAttributes: {}, eventSource: 'aws:sqs' }] };
+    // Act
+    const [reply] = invokeBundleRaw(extractedBundle('replay'), [event], { ...env, AWS_REGION: TEST_REGION });
+    // Assess
+    expect(reply).toEqual({ batchItemFailures: [{ itemIdentifier: 'not-a-capture' }] });
   });
 });
