@@ -2,15 +2,13 @@ import type { Context } from 'aws-lambda';
 import type { Config } from '../lib/config';
 import { processConfig } from '../lib/config';
 import type { KeepAliveDeps, KeepAliveReport } from '../lib/keep-alive';
-import { runKeepAlive } from '../lib/keep-alive';
+import { itemTimeBoundMs, KEEPALIVE_SLACK_MS, runKeepAlive } from '../lib/keep-alive';
 import { logger } from '../lib/logger';
 import { appDeps } from '../lib/receiver-deps';
 import { reverifyPending } from '../lib/reverify-pending';
 
 /** Scheduled daily (serverless.yml): old refresh tokens refreshed, pending installs re-verified, counts logged. */
 
-/** Stop starting new items this long before the function's own timeout. */
-const SAFETY_MARGIN_MS = 15_000;
 /** When invoked without a Lambda context (tests, local). */
 const DEFAULT_BUDGET_MS = 5 * 60_000;
 
@@ -18,14 +16,16 @@ export interface KeepAliveSetup {
   deps: KeepAliveDeps;
   afterDays: number;
   maxItemsPerRun: number;
+  /** Stop starting new items this long before the function's own timeout (itemTimeBoundMs + slack). */
+  safetyMarginMs: number;
 }
 
 export function createKeepAliveHandler(getSetup: () => KeepAliveSetup) {
   return async (_event?: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<KeepAliveReport> => {
     const started = performance.now();
-    const budgetMs = context ? context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS : DEFAULT_BUDGET_MS;
     try {
       const setup = getSetup();
+      const budgetMs = context ? context.getRemainingTimeInMillis() - setup.safetyMarginMs : DEFAULT_BUDGET_MS;
       const report = await runKeepAlive(setup.deps, {
         afterDays: setup.afterDays,
         maxItemsPerRun: setup.maxItemsPerRun,
@@ -57,6 +57,7 @@ export function keepAliveSetup(config: Config = processConfig()): KeepAliveSetup
     },
     afterDays: config.KEEPALIVE_AFTER_DAYS,
     maxItemsPerRun: config.KEEPALIVE_MAX_ITEMS_PER_RUN,
+    safetyMarginMs: itemTimeBoundMs(config) + KEEPALIVE_SLACK_MS,
   };
 }
 

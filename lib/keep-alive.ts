@@ -10,6 +10,20 @@ import type { TokenVault } from './token-vault';
  * KEEPALIVE_AFTER_DAYS of their 180, and re-verifies installs that are still pending. Work per run
  * is bounded (count and time); what is left waits for the next run, and the counts are logged.
  */
+/**
+ * How long one item may take, at every time limit, until a refreshed token is written: read (a
+ * crashed refresher holds the lease), the lease lapses, read, take the lease, read the secret,
+ * refresh, write; a DynamoDB call is two attempts. Cut off before that write, the portal's rotated
+ * refresh token would exist nowhere: so the keep-alive starts no item closer than this to its timeout.
+ */
+export function itemTimeBoundMs(limits: { REFRESH_LEASE_TTL_MS: number; OAUTH_TIMEOUT_MS: number; DYNAMODB_TIMEOUT_MS: number }): number {
+  const dynamoCallMs = 2 * limits.DYNAMODB_TIMEOUT_MS;
+  return 4 * dynamoCallMs + limits.REFRESH_LEASE_TTL_MS + 2 * limits.OAUTH_TIMEOUT_MS;
+}
+
+/** Slack on top of the bound, for the log line and the scheduler's own overhead. */
+export const KEEPALIVE_SLACK_MS = 2_000;
+
 export interface KeepAliveDeps {
   store: InstallationsStore;
   vault: TokenVault;

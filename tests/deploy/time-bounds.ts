@@ -1,4 +1,5 @@
 import { loadConfig } from '../../lib/config';
+import { itemTimeBoundMs, KEEPALIVE_SLACK_MS } from '../../lib/keep-alive';
 
 /**
  * How long each function may legitimately take, from lib/config's time limits, counting every call
@@ -17,7 +18,7 @@ const CAPTURE_MS = 2 * config.CAPTURE_TIMEOUT_MS;
 /** A refresher that crashed holding the portal's lease blocks it this long (lib/single-flight.ts). */
 const LEASE_LAPSE_MS = config.REFRESH_LEASE_TTL_MS;
 /** handlers/keepalive.ts stops starting new items this long before its timeout. */
-const KEEPALIVE_SAFETY_MARGIN_MS = 15_000;
+const KEEPALIVE_SAFETY_MARGIN_MS = itemTimeBoundMs(config) + KEEPALIVE_SLACK_MS;
 
 /**
  * A refresh behind a crashed refresher's lease, up to the write of the refreshed token: read (the
