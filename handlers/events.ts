@@ -1,3 +1,4 @@
+import type { Config } from '../lib/config';
 import { processConfig } from '../lib/config';
 import { decodeFormBody } from '../lib/form';
 import { httpHandler } from '../lib/http-handler';
@@ -6,6 +7,7 @@ import { deliveryFromLifecycleEvent } from '../lib/receive-event';
 import type { CaptureDeps } from '../lib/receive-or-capture';
 import { receiveOrCapture } from '../lib/receive-or-capture';
 import { captureDeps } from '../lib/capture/capture-deps';
+import { receiverDeps } from '../lib/receiver-deps';
 import { jsonReply } from '../lib/reply';
 import { parseLifecycleEvent } from '../lib/schemas';
 
@@ -29,5 +31,10 @@ export function createEventsHandler(getDeps: () => CaptureDeps) {
   });
 }
 
+/** The deployed wiring: the full receiver (uninstalls confirmed through the vault) with durable capture. */
+function eventsDeps(config: Config): CaptureDeps {
+  return captureDeps(config, receiverDeps(config));
+}
+
 let deps: CaptureDeps | undefined;
-export const handler = createEventsHandler(() => (deps ??= captureDeps(processConfig())));
+export const handler = createEventsHandler(() => (deps ??= eventsDeps(processConfig())));

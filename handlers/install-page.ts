@@ -10,6 +10,7 @@ import { logger } from '../lib/logger';
 import type { CaptureDeps, DeliveryReceipt } from '../lib/receive-or-capture';
 import { receiveOrCapture } from '../lib/receive-or-capture';
 import { captureDeps } from '../lib/capture/capture-deps';
+import { installPageReceiverDeps } from '../lib/receiver-deps';
 import { Hostname } from '../lib/schemas';
 
 /** POST /bitrix24/install: the install page Bitrix24 opens in its iframe (two-step install). */
@@ -63,4 +64,10 @@ function claimedPortalOrigin(request: HttpRequest): string | undefined {
 }
 
 let deps: CaptureDeps | undefined;
-export const handler = createInstallPageHandler(() => (deps ??= captureDeps(processConfig())));
+export const handler = createInstallPageHandler(() => {
+  if (!deps) {
+    const config = processConfig();
+    deps = captureDeps(config, installPageReceiverDeps(config));
+  }
+  return deps;
+});

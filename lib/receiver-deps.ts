@@ -38,6 +38,26 @@ export function appDeps(config: Config): AppDeps {
   };
 }
 
+/**
+ * A receiver for the install page alone: it never uninstalls (no confirmation through the vault)
+ * and its tokens are minutes old (no proof by refresh), so its bundle carries neither the vault
+ * nor the secret's SSM reader.
+ */
+export function installPageReceiverDeps(config: Config): ReceiverDeps {
+  return {
+    store: createDynamoStore({
+      tableName: config.INSTALLATIONS_TABLE,
+      timeoutMs: config.DYNAMODB_TIMEOUT_MS,
+      endpoint: config.AWS_ENDPOINT_URL_DYNAMODB,
+      region: config.AWS_REGION,
+    }),
+    oauth: createOAuthClient({ timeoutMs: config.OAUTH_TIMEOUT_MS }),
+    clientId: config.BITRIX24_CLIENT_ID,
+    allowedOauthServers: config.BITRIX24_OAUTH_SERVERS,
+    nowMs: Date.now,
+  };
+}
+
 /** The receiver's part of `appDeps`. */
 export function receiverDeps(config: Config): ReceiverDeps {
   return appDeps(config).receiver;

@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { captureDeps } from '../../lib/capture/capture-deps';
+import { receiverDeps } from '../../lib/receiver-deps';
 import { httpApiEvent } from '../../local/http-api-event';
 import { phpFormBody } from '../../local/oauth-emulator';
 import { closedPort, silentPeer } from '../support/peers';
@@ -83,7 +84,7 @@ describe('OAuth server unavailable', () => {
 describe('DynamoDB unavailable', () => {
   function handlerWith(env: Record<string, string>) {
     const config = loadConfig({ ...stack().env, DYNAMODB_TIMEOUT_MS: '300', ...env });
-    return createEventsHandler(() => captureDeps(config));
+    return createEventsHandler(() => captureDeps(config, receiverDeps(config)));
   }
 
   function installRequest() {

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createEventsHandler } from '../../handlers/events';
 import { captureDeps } from '../../lib/capture/capture-deps';
+import { receiverDeps } from '../../lib/receiver-deps';
 import { httpApiEvent } from '../../local/http-api-event';
 import { phpFormBody } from '../../local/oauth-emulator';
 import { docsInstallEvent, docsUninstallEvent, REAL_CRM_EVENT_BODY, realInstallEvent } from '../fixtures/bitrix24-examples';
@@ -54,7 +55,7 @@ describe.each(SHAPES)('%s', (shapeName, shape) => {
   const suffix = shapeName.replace(/\W/g, '').toLowerCase();
 
   async function deliver(fields: Record<string, unknown> | string) {
-    const handler = createEventsHandler(() => captureDeps(stack().config));
+    const handler = createEventsHandler(() => captureDeps(stack().config, receiverDeps(stack().config)));
     const reply = await handler(shape(typeof fields === 'string' ? fields : phpFormBody(fields)));
     return { status: reply.statusCode, json: JSON.parse(reply.body) as Record<string, unknown> };
   }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createEventsHandler } from '../../handlers/events';
 import { captureDeps } from '../../lib/capture/capture-deps';
+import { receiverDeps } from '../../lib/receiver-deps';
 import { loadConfig } from '../../lib/config';
 import { httpApiEvent } from '../../local/http-api-event';
 import { phpFormBody } from '../../local/oauth-emulator';
@@ -52,7 +53,10 @@ test('without the client secret at hand, it is kept as pending (202) rather than
   const { store } = stack();
   const { portal, event } = lateInstall();
   const { BITRIX24_CLIENT_SECRET: _secret, ...withoutSecret } = stack().env;
-  const handler = createEventsHandler(() => captureDeps(loadConfig(withoutSecret)));
+  const handler = createEventsHandler(() => {
+    const config = loadConfig(withoutSecret);
+    return captureDeps(config, receiverDeps(config));
+  });
   const reply = await handler(
     httpApiEvent({ method: 'POST', url: EVENTS, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: Buffer.from(phpFormBody(event)) }),
   );
