@@ -22,8 +22,10 @@ export type LambdaHttpEvent = APIGatewayProxyEventV2 | APIGatewayProxyEvent;
 
 export function isHttpEvent(event: unknown): event is LambdaHttpEvent {
   if (typeof event !== 'object' || event === null) return false;
-  const candidate = event as Record<string, unknown>;
-  return typeof candidate.requestContext === 'object' && candidate.requestContext !== null;
+  const candidate = event as { requestContext?: unknown; httpMethod?: unknown };
+  if (typeof candidate.requestContext !== 'object' || candidate.requestContext === null) return false;
+  // A direct invocation may carry a requestContext of its own; only a method makes it an HTTP event.
+  return typeof candidate.httpMethod === 'string' || typeof (candidate.requestContext as { http?: { method?: unknown } }).http?.method === 'string';
 }
 
 function isV2(event: LambdaHttpEvent): event is APIGatewayProxyEventV2 {

@@ -34,3 +34,8 @@ export function allowedOauthOrigin(endpoint: string, allowed: ReadonlySet<string
   if (!url || url.username || url.password) return undefined;
   return allowed.has(url.origin) ? url.origin : undefined;
 }
+
+/** The host (and port) of a URL, lowercase; undefined when it does not parse. */
+export function urlHost(url: string): string | undefined {
+  return parseUrl(url)?.host.toLowerCase();
+}

@@ -1,5 +1,5 @@
 import type { UninstallConfirmation } from './confirm-uninstall';
-import { UnavailableError, VerificationError } from './errors';
+import { InvalidPayloadError, UnavailableError, VerificationError } from './errors';
 import type { Outcome, Transition } from './install-transitions';
 import { addPendingGrant, applyUninstall, applyVerifiedGrant } from './install-transitions';
 import type { Grant, Installation } from './installation';
@@ -48,12 +48,35 @@ async function settle(
   throw new UnavailableError('storage_unavailable', 'The installation kept changing under us; try again');
 }
 
-/** Asks the OAuth server about this grant at most once, however often the answer is needed. */
-export type VerifyOnce = () => Promise<Verification>;
+/**
+ * Asks the OAuth server about this grant at most once, however often the answer is needed.
+ * `proveByRefresh: false` (durable capture, which cannot see what is stored) never rotates the
+ * grant's tokens: a proof that replay might then throw away as a duplicate would kill them.
+ */
+export type VerifyOnce = (options?: { proveByRefresh?: boolean }) => Promise<Verification>;
 
 export function verifyOnce(deps: VerifyDeps, grant: Grant): VerifyOnce {
   let answer: Promise<Verification> | undefined;
-  return () => (answer ??= (async () => verifyWithOAuthServer(deps, requireAllowedOrigin(grant.server_endpoint, deps.allowedOauthServers), grant))());
+  return ({ proveByRefresh = true } = {}) => {
+    if (answer) return answer;
+    const { refreshProof, ...withoutProof } = deps;
+    const using: VerifyDeps = proveByRefresh && refreshProof ? { ...withoutProof, refreshProof } : withoutProof;
+    answer = (async () => verifyWithOAuthServer(using, requireAllowedOrigin(grant.server_endpoint, deps.allowedOauthServers), grant))();
+    return answer;
+  };
+}
+
+/** Bitrix24 stamps events with its own clock; a `ts` further ahead than this is not one of its events. */
+export const MAX_CLOCK_SKEW_SECONDS = 300;
+
+/**
+ * Unverified data never takes part in ordering: a `ts` from the future would make every genuine
+ * event after it `stale`, so it is refused before anything is read (400, nothing stored).
+ */
+function requirePlausibleTs(ts: number, nowMs: number): void {
+  if (ts > Math.floor(nowMs / 1000) + MAX_CLOCK_SKEW_SECONDS) {
+    throw new InvalidPayloadError(['ts'], 'ts is in the future: it must be the Unix time the event was sent');
+  }
 }
 
 /**
@@ -67,11 +90,18 @@ export async function receiveGrant(
   verify: VerifyOnce = verifyOnce(deps, grant),
 ): Promise<Receipt> {
   requireAllowedOrigin(grant.server_endpoint, deps.allowedOauthServers);
+  requirePlausibleTs(grant.ts, deps.nowMs());
   return settle(deps.store, grant.member_id, async (existing) => {
     const nowSeconds = Math.floor(deps.nowMs() / 1000);
+    // An event older than, or the same as, what is stored changes nothing even if genuine: nobody is
+    // asked, so no proof by refresh rotates tokens that would then be thrown away. (The install page
+    // is always asked: its reply tells the portal the install is finished.)
+    const ifGenuine = applyVerifiedGrant(existing, grant, nowSeconds);
+    if (!ifGenuine.next && grant.source !== 'INSTALL_PAGE') return ifGenuine;
     const verification: Verification = carriesStoredApplicationToken(grant, applicationToken, existing)
       ? { kind: 'verified', by: 'application_token', grant }
-      : await verify();
+      : // Tokens we already hold are refreshed only by the vault, under its lease.
+        await verify({ proveByRefresh: existing?.refresh_token !== grant.refresh_token });
     if (verification.kind === 'unavailable') {
       const transition = addPendingGrant(existing, grant, nowSeconds);
       // Still unverified: a pending duplicate is pending too.
@@ -93,6 +123,7 @@ export async function receiveGrant(
  * NOT_INSTALLED and marks the installation `uninstalled` by itself.
  */
 export async function receiveUninstall(deps: ReceiverDeps, memberId: string, applicationToken: string, ts: number): Promise<Receipt> {
+  requirePlausibleTs(ts, deps.nowMs());
   // Asked at most once per request, whatever the write conflicts.
   let confirmation: Promise<UninstallConfirmation> | undefined;
   return settle(deps.store, memberId, async (existing) => {

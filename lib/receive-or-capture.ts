@@ -41,7 +41,7 @@ function errorName(error: unknown): string {
  */
 async function captureVerification(delivery: Delivery, verify: VerifyOnce | undefined): Promise<CaptureVerification> {
   if (!verify) return { kind: 'unverified', reason: 'an uninstall is proven by the stored application_token' };
-  const verification = await verify();
+  const verification = await verify({ proveByRefresh: false });
   if (verification.kind === 'unavailable') return { kind: 'unverified', reason: `OAuth server unavailable (${verification.reason})` };
   if (delivery.kind === 'grant') delivery.grant = verification.grant;
   return { kind: 'verified', by: 'oauth_server' };

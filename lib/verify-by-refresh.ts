@@ -1,6 +1,7 @@
 import type { ClientSecretSource } from './client-secret';
 import type { Grant } from './installation';
 import type { OAuthClient } from './oauth-client';
+import { urlHost } from './oauth-servers';
 import { expiresAtFrom } from './refresh-transitions';
 import type { VaultLogger } from './vault-types';
 
@@ -19,14 +20,6 @@ export interface RefreshProofDeps {
 
 export type RefreshProof = { kind: 'verified'; grant: Grant } | { kind: 'refused' } | { kind: 'unavailable'; reason: string };
 
-function hostOf(url: string): string | undefined {
-  try {
-    return new URL(url).host.toLowerCase();
-  } catch {
-    return undefined;
-  }
-}
-
 export async function verifyByRefresh(deps: RefreshProofDeps, origin: string, grant: Grant): Promise<RefreshProof> {
   let clientSecret: string;
   try {
@@ -44,8 +37,10 @@ export async function verifyByRefresh(deps: RefreshProofDeps, origin: string, gr
     return { kind: 'unavailable', reason: 'our client credentials were refused' };
   }
   const tokens = answer.value;
+  // The answer must name the portal: the refresh proves the token is our app's, not whose portal it is.
+  if (tokens.member_id === undefined && tokens.client_endpoint === undefined) return { kind: 'refused' };
   if (tokens.member_id !== undefined && tokens.member_id !== grant.member_id) return { kind: 'refused' };
-  if (tokens.client_endpoint !== undefined && hostOf(tokens.client_endpoint) !== grant.domain) return { kind: 'refused' };
+  if (tokens.client_endpoint !== undefined && urlHost(tokens.client_endpoint) !== grant.domain) return { kind: 'refused' };
   const nowSeconds = Math.floor(deps.nowMs() / 1000);
   const verified: Grant = {
     ...grant,

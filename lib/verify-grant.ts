@@ -2,7 +2,7 @@ import { VerificationError } from './errors';
 import type { Grant, Installation } from './installation';
 import { hasVerifiedData } from './installation';
 import type { OAuthClient } from './oauth-client';
-import { allowedOauthOrigin } from './oauth-servers';
+import { allowedOauthOrigin, urlHost } from './oauth-servers';
 import { matchesSha256 } from './secret-hash';
 import type { RefreshProofDeps } from './verify-by-refresh';
 import { verifyByRefresh } from './verify-by-refresh';
@@ -38,6 +38,9 @@ export function requireAllowedOrigin(serverEndpoint: string, allowed: ReadonlySe
  */
 export function carriesStoredApplicationToken(grant: Grant, applicationToken: string | undefined, existing: Installation | undefined): boolean {
   if (grant.source === 'INSTALL_PAGE' || applicationToken === undefined || !hasVerifiedData(existing)) return false;
+  // After an uninstall the next install is a first install: Bitrix24 may hand out the same token
+  // again, and every user of the portal has seen it, so it proves nothing there.
+  if (existing.state !== 'active') return false;
   return (
     existing.domain === grant.domain &&
     existing.client_endpoint === grant.client_endpoint &&
@@ -52,6 +55,8 @@ export function carriesStoredApplicationToken(grant: Grant, applicationToken: st
  * keep-alive proves pending installs the same way).
  */
 async function verifyExpired(deps: VerifyDeps, origin: string, grant: Grant): Promise<Verification> {
+  // A page POST's tokens are minted for that page view: an expired one is a replayed or forged POST.
+  if (grant.source === 'INSTALL_PAGE') throw new VerificationError('The access token has expired: open the application again from the portal');
   if (!deps.refreshProof) return { kind: 'unavailable', reason: 'access token expired; to be proven by refresh' };
   const proof = await verifyByRefresh(deps.refreshProof, origin, grant);
   if (proof.kind === 'refused') throw new VerificationError('The access token has expired and its refresh token was refused');
@@ -73,6 +78,8 @@ export async function verifyWithOAuthServer(deps: VerifyDeps, origin: string, gr
   // Keep what the OAuth server vouches for rather than what the payload claims.
   const trusted: Grant = { ...grant };
   if (info.install.client_endpoint) trusted.client_endpoint = info.install.client_endpoint;
+  // Services send access tokens to client_endpoint: without the OAuth server's word it must at least be the vouched-for portal.
+  else if (urlHost(grant.client_endpoint) !== grant.domain) throw new VerificationError('client_endpoint is not on the portal the OAuth server vouches for');
   if (info.install.status) trusted.status = info.install.status;
   if (grant.source === 'INSTALL_PAGE') {
     // The page POST carries no user_id and may carry no scope; the OAuth server says both.

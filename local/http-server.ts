@@ -29,7 +29,11 @@ function matchRoute(routes: readonly LocalRoute[], pathname: string): { route: L
     const found = new RegExp(`^${pattern}$`).exec(pathname);
     if (!found) continue;
     const params: Record<string, string> = {};
-    names.forEach((name, i) => (params[name] = decodeURIComponent(found[i + 1]!)));
+    try {
+      names.forEach((name, i) => (params[name] = decodeURIComponent(found[i + 1]!)));
+    } catch {
+      continue; // a malformed escape matches no route, as with API Gateway
+    }
     matches.push({ route, params });
   }
   return matches;

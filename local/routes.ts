@@ -3,7 +3,7 @@ import { createInstallPageHandler } from '../handlers/install-page';
 import { createTokenHandler } from '../handlers/token';
 import { captureDeps } from '../lib/capture/capture-deps';
 import type { Config } from '../lib/config';
-import { appDeps } from '../lib/receiver-deps';
+import { appDeps, installPageReceiverDeps } from '../lib/receiver-deps';
 import type { LocalRoute } from './http-server';
 
 /**
@@ -13,9 +13,11 @@ import type { LocalRoute } from './http-server';
 export function localRoutes(config: Config): LocalRoute[] {
   const app = appDeps(config);
   const receiving = captureDeps(config, app.receiver);
+  // The same wiring as the deployed install page: without the vault.
+  const installPage = captureDeps(config, installPageReceiverDeps(config));
   return [
     { method: 'POST', path: '/bitrix24/events', handler: createEventsHandler(() => receiving) },
-    { method: 'POST', path: '/bitrix24/install', handler: createInstallPageHandler(() => receiving) },
+    { method: 'POST', path: '/bitrix24/install', handler: createInstallPageHandler(() => installPage) },
     { method: 'GET', path: '/installations/{member_id}/token', handler: createTokenHandler(() => app.vault) },
   ];
 }

@@ -6,6 +6,8 @@ import { useTestStack } from '../support/stack';
 /** Principle 2: nothing forged gets in, and a forged event never displaces a verified installation. */
 const stack = useTestStack();
 const EVENTS = '/bitrix24/events';
+/** Newer than the installs below, and not in the future (a future ts is refused on its own). */
+const NOW_TS = Math.floor(Date.now() / 1000);
 
 function fakeToken(): string {
   const value = randomBytes(35).toString('hex');
@@ -25,7 +27,7 @@ async function installedPortal() {
 describe('a forged install', () => {
   test('with made-up tokens for an existing portal is refused (403) and the item is unchanged', async () => {
     const { portal, before } = await installedPortal();
-    const forged = stack().emulator.installEvent(portal, { ts: 1_900_000_000 }) as { auth: Record<string, string> };
+    const forged = stack().emulator.installEvent(portal, { ts: NOW_TS }) as { auth: Record<string, string> };
     forged.auth.access_token = fakeToken();
     forged.auth.refresh_token = fakeToken();
     forged.auth.application_token = fakeToken();
@@ -38,7 +40,7 @@ describe('a forged install', () => {
   test("with another portal's genuine token is refused: the OAuth server names another member_id", async () => {
     const { portal, before } = await installedPortal();
     const other = stack().emulator.installPortal();
-    const forged = stack().emulator.installEvent(other, { ts: 1_900_000_000 }) as { auth: Record<string, string> };
+    const forged = stack().emulator.installEvent(other, { ts: NOW_TS }) as { auth: Record<string, string> };
     forged.auth.member_id = portal.memberId;
     forged.auth.domain = portal.domain;
     const response = await stack().postForm(EVENTS, forged);
@@ -58,7 +60,7 @@ describe('a forged install', () => {
 
   test('carrying the stored application_token but moving client_endpoint is checked with the OAuth server, and refused', async () => {
     const { portal, before } = await installedPortal();
-    const forged = stack().emulator.installEvent(portal, { event: 'ONAPPUPDATE', ts: 1_900_000_000 }) as { auth: Record<string, string> };
+    const forged = stack().emulator.installEvent(portal, { event: 'ONAPPUPDATE', ts: NOW_TS }) as { auth: Record<string, string> };
     forged.auth.client_endpoint = 'https://evil.example/rest/';
     forged.auth.access_token = fakeToken();
     const calls = stack().emulator.calls.length;
@@ -96,7 +98,7 @@ describe('a forged install', () => {
 describe('a forged uninstall', () => {
   test('with a wrong application_token is refused (403) and the tokens stay', async () => {
     const { portal, before } = await installedPortal();
-    const forged = stack().emulator.uninstallEvent(portal, { ts: 1_900_000_000 }) as { auth: Record<string, string> };
+    const forged = stack().emulator.uninstallEvent(portal, { ts: NOW_TS }) as { auth: Record<string, string> };
     forged.auth.application_token = fakeToken();
     const response = await stack().postForm(EVENTS, forged);
     expect(response.status).toBe(403);
