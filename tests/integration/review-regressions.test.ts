@@ -18,7 +18,7 @@ describe('a ts from the future', () => {
   test('is refused (400 naming ts) before it can make every genuine event after it stale', async () => {
     const { emulator, store } = stack();
     const portal = emulator.installPortal();
-    await stack().postForm(EVENTS, emulator.installEvent(portal));
+    await stack().postForm(EVENTS, emulator.installEvent(portal, { ts: Math.floor(Date.now() / 1000) - 100 }));
     const before = await store.get(portal.memberId);
     // A user of the portal knows its application_token and forges an update from the year 5138.
     const forged = emulator.installEvent(portal, { event: 'ONAPPUPDATE', ts: 99_999_999_999 }) as { auth: Record<string, string> };
