@@ -26,7 +26,9 @@ interface Caller {
 
 function startCaller(memberId: string, calls: number, env: Record<string, string> = {}): Caller {
   const child = spawn(process.execPath, ['--import', 'tsx', CALLER], {
-    env: { ...process.env, ...stack().env, MEMBER_ID: memberId, CALLS: String(calls), ...env },
+    // 100 calls from 4 processes against one in-memory dynalite on 2 cores: generous storage time
+    // limits, since this test is about single flight, not about timeouts (tested elsewhere).
+    env: { ...process.env, ...stack().env, DYNAMODB_TIMEOUT_MS: '5000', MEMBER_ID: memberId, CALLS: String(calls), ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let buffered = '';
