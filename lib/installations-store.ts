@@ -1,6 +1,7 @@
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ScanCommandInput } from '@aws-sdk/lib-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Config } from './config';
 import { StorageMisconfiguredError, UnavailableError } from './errors';
 import { INSTALLATION_ATTRIBUTES, Installation } from './installation';
 import type { KeepAliveCandidate, RefreshFailure, RefreshLease, StoredItem } from './refresh-lease';
@@ -254,6 +255,16 @@ export function createDynamoStore(options: DynamoStoreOptions): InstallationsSto
       return candidates;
     },
   };
+}
+
+/** The table the configuration names: every function and the library build their store this way. */
+export function storeFromConfig(config: Pick<Config, 'INSTALLATIONS_TABLE' | 'DYNAMODB_TIMEOUT_MS' | 'AWS_ENDPOINT_URL_DYNAMODB' | 'AWS_REGION'>): InstallationsStore {
+  return createDynamoStore({
+    tableName: config.INSTALLATIONS_TABLE,
+    timeoutMs: config.DYNAMODB_TIMEOUT_MS,
+    endpoint: config.AWS_ENDPOINT_URL_DYNAMODB,
+    region: config.AWS_REGION,
+  });
 }
 
 /** Creates the table as serverless.yml declares it (key `member_id`, on demand), if it is missing. For local runs and tests. */
