@@ -236,6 +236,10 @@ export function createDynamoStore(options: DynamoStoreOptions): InstallationsSto
     async keepAliveCandidates(issuedBeforeSeconds) {
       const candidates: KeepAliveCandidate[] = [];
       const items = scan({
+        // Eventually consistent: half the read units of a table-wide scan, and nothing is decided on
+        // it. Every candidate is read again consistently (the vault's read, reverify-pending's get)
+        // before anything is refreshed or written; one missed by a just-landed write waits a day.
+        ConsistentRead: false,
         FilterExpression: '(#state = :active AND (attribute_not_exists(#issued) OR #issued < :cutoff)) OR attribute_exists(#pending)',
         ProjectionExpression: '#memberId, #state, #issued, #pending',
         ExpressionAttributeNames: { '#memberId': 'member_id', '#state': 'state', '#issued': 'tokens_issued_at', '#pending': 'pending' },
