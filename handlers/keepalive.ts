@@ -47,7 +47,7 @@ export function createKeepAliveHandler(getSetup: () => KeepAliveSetup) {
 
 export function keepAliveSetup(config: Config = processConfig()): KeepAliveSetup {
   const app = appDeps(config);
-  const pendingDeps = { ...app.receiver, clientSecret: app.vaultDeps.clientSecret, log: app.vaultDeps.log };
+  const pendingDeps = { ...app.receiver, clientSecret: app.vaultDeps.clientSecret, log: app.vaultDeps.log, sleep: app.vaultDeps.sleep };
   return {
     deps: {
       store: app.receiver.store,

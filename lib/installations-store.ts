@@ -1,6 +1,7 @@
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ScanCommandInput } from '@aws-sdk/lib-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Config } from './config';
 import { StorageMisconfiguredError, UnavailableError } from './errors';
 import { INSTALLATION_ATTRIBUTES, Installation } from './installation';
 import type { KeepAliveCandidate, RefreshFailure, RefreshLease, StoredItem } from './refresh-lease';
@@ -235,6 +236,10 @@ export function createDynamoStore(options: DynamoStoreOptions): InstallationsSto
     async keepAliveCandidates(issuedBeforeSeconds) {
       const candidates: KeepAliveCandidate[] = [];
       const items = scan({
+        // Eventually consistent: half the read units of a table-wide scan, and nothing is decided on
+        // it. Every candidate is read again consistently (the vault's read, reverify-pending's get)
+        // before anything is refreshed or written; one missed by a just-landed write waits a day.
+        ConsistentRead: false,
         FilterExpression: '(#state = :active AND (attribute_not_exists(#issued) OR #issued < :cutoff)) OR attribute_exists(#pending)',
         ProjectionExpression: '#memberId, #state, #issued, #pending',
         ExpressionAttributeNames: { '#memberId': 'member_id', '#state': 'state', '#issued': 'tokens_issued_at', '#pending': 'pending' },
@@ -254,6 +259,16 @@ export function createDynamoStore(options: DynamoStoreOptions): InstallationsSto
       return candidates;
     },
   };
+}
+
+/** The table the configuration names: every function and the library build their store this way. */
+export function storeFromConfig(config: Pick<Config, 'INSTALLATIONS_TABLE' | 'DYNAMODB_TIMEOUT_MS' | 'AWS_ENDPOINT_URL_DYNAMODB' | 'AWS_REGION'>): InstallationsStore {
+  return createDynamoStore({
+    tableName: config.INSTALLATIONS_TABLE,
+    timeoutMs: config.DYNAMODB_TIMEOUT_MS,
+    endpoint: config.AWS_ENDPOINT_URL_DYNAMODB,
+    region: config.AWS_REGION,
+  });
 }
 
 /** Creates the table as serverless.yml declares it (key `member_id`, on demand), if it is missing. For local runs and tests. */

@@ -1,6 +1,6 @@
 import type { Config } from './config';
 import { confirmUninstall } from './confirm-uninstall';
-import { createDynamoStore } from './installations-store';
+import { storeFromConfig } from './installations-store';
 import { createOAuthClient } from './oauth-client';
 import type { ReceiverDeps } from './receive-grant';
 import type { TokenVault } from './token-vault';
@@ -15,12 +15,7 @@ export interface AppDeps {
 
 /** Wires the product from configuration: the one place where the real store, OAuth client and vault are built, sharing one of each. */
 export function appDeps(config: Config): AppDeps {
-  const store = createDynamoStore({
-    tableName: config.INSTALLATIONS_TABLE,
-    timeoutMs: config.DYNAMODB_TIMEOUT_MS,
-    endpoint: config.AWS_ENDPOINT_URL_DYNAMODB,
-    region: config.AWS_REGION,
-  });
+  const store = storeFromConfig(config);
   const oauth = createOAuthClient({ timeoutMs: config.OAUTH_TIMEOUT_MS });
   const deps = vaultDeps({ config }, { store, oauth });
   const vault = tokenVault(deps);
@@ -45,12 +40,7 @@ export function appDeps(config: Config): AppDeps {
  */
 export function installPageReceiverDeps(config: Config): ReceiverDeps {
   return {
-    store: createDynamoStore({
-      tableName: config.INSTALLATIONS_TABLE,
-      timeoutMs: config.DYNAMODB_TIMEOUT_MS,
-      endpoint: config.AWS_ENDPOINT_URL_DYNAMODB,
-      region: config.AWS_REGION,
-    }),
+    store: storeFromConfig(config),
     oauth: createOAuthClient({ timeoutMs: config.OAUTH_TIMEOUT_MS }),
     clientId: config.BITRIX24_CLIENT_ID,
     allowedOauthServers: config.BITRIX24_OAUTH_SERVERS,

@@ -1,5 +1,6 @@
-import { InstallationStateError, isReceiverError, MisconfiguredError, PaymentRequiredError, UnavailableError } from './errors';
+import { InstallationStateError, MisconfiguredError, PaymentRequiredError, UnavailableError } from './errors';
 import type { Installation } from './installation';
+import { keepRotatedTokens } from './keep-rotated-tokens';
 import type { TokenResponse } from './oauth-client';
 import { allowedOauthOrigin } from './oauth-servers';
 import { applyRefreshedTokens, markNeedsReinstall, markUninstalled } from './refresh-transitions';
@@ -13,9 +14,6 @@ import { requireUsable } from './vault-types';
  */
 export type RefreshOutcome = { kind: 'token'; installation: UsableInstallation } | { kind: 'again' };
 
-/** Refreshed tokens exist nowhere else: a storage hiccup is retried this many times before giving up. */
-const MAX_TOKEN_WRITE_ATTEMPTS = 6;
-const TOKEN_WRITE_BACKOFF_MS = 100;
 /** Poll interval while waiting for a lapsed owner's write after `invalid_grant`. */
 const LAPSED_OWNER_POLL_MS = 100;
 
@@ -65,23 +63,17 @@ async function writeMark(deps: VaultDeps, read: Installation, mark: (current: In
  */
 async function keepRefreshedTokens(deps: VaultDeps, read: UsableInstallation, used: string, tokens: TokenResponse): Promise<UsableInstallation> {
   let current: Installation | undefined = read;
-  for (let attempt = 1; ; attempt++) {
-    const next = applyRefreshedTokens(current, used, tokens, nowSeconds(deps));
-    if (!next) return requireUsable(current);
-    try {
-      if ((await deps.store.save(next, current?.version)) === 'saved') return requireUsable(next);
+  // What the item holds once ours is written, or once it has moved on without our token (a newer one wins).
+  const settled = await keepRotatedTokens(deps, read.member_id, async (retry) => {
+    if (retry) current = await deps.store.read(read.member_id).then((item) => item.installation, () => current);
+    for (;;) {
+      const next = applyRefreshedTokens(current, used, tokens, nowSeconds(deps));
+      if (!next) return current;
+      if ((await deps.store.save(next, current?.version)) === 'saved') return next;
       current = (await deps.store.read(read.member_id)).installation;
-    } catch (error) {
-      const retryable = isReceiverError(error) && error.code === 'storage_unavailable';
-      if (!retryable || attempt >= MAX_TOKEN_WRITE_ATTEMPTS) {
-        deps.log.error('refreshed tokens could not be stored; the portal may need a reinstall', { member_id: read.member_id, attempts: attempt });
-        throw error;
-      }
-      await deps.sleep(Math.min(1_000, TOKEN_WRITE_BACKOFF_MS * 2 ** (attempt - 1)));
-      // A write that timed out may have landed: read before trying again.
-      current = await deps.store.read(read.member_id).then((item) => item.installation, () => current);
     }
-  }
+  });
+  return requireUsable(settled);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { readSpool } from './capture/spool-capture';
-import { receiveCaptured } from './capture/sqs-capture';
+import { captureQueueReader } from './capture/sqs-capture';
 import type { ReceiverDeps } from './receive-grant';
 import type { ReplayResult } from './replay';
 import { replayCaptured } from './replay';
@@ -28,8 +28,9 @@ export async function replayQueue(
   options: { queueUrl: string; timeoutMs: number; region?: string | undefined; maxBatches?: number },
 ): Promise<ReplayReport> {
   const report: ReplayReport = { source: options.queueUrl, results: [], unreadable: [] };
+  const queue = captureQueueReader(options);
   for (let batch = 0; batch < (options.maxBatches ?? 1_000); batch++) {
-    const received = await receiveCaptured(options);
+    const received = await queue.receive();
     report.unreadable.push(...received.unreadable);
     if (received.items.length === 0) break;
     const results = await replayCaptured(deps, received.items);

@@ -1,6 +1,7 @@
 import type { ClientSecretSource } from './client-secret';
 import { UnavailableError, VerificationError } from './errors';
 import { applyVerifiedGrant } from './install-transitions';
+import { keepRotatedTokens } from './keep-rotated-tokens';
 import type { Grant, Installation, PendingGrant } from './installation';
 import type { InstallationsStore } from './installations-store';
 import { allowedOauthOrigin } from './oauth-servers';
@@ -20,6 +21,8 @@ export interface PendingDeps extends VerifyDeps {
   clientSecret: ClientSecretSource;
   nowMs: () => number;
   log: VaultLogger;
+  /** Backoff between retries of a write that holds rotated tokens. */
+  sleep: (ms: number) => Promise<void>;
 }
 
 export interface PendingReport {
@@ -30,7 +33,8 @@ export interface PendingReport {
   removed: boolean;
 }
 
-type Check = { kind: 'verified'; grant: Grant } | { kind: 'refused' } | { kind: 'unavailable' };
+/** `byRefresh`: proven by refreshing, so the grant carries rotated tokens that exist nowhere else yet. */
+type Check = { kind: 'verified'; grant: Grant; byRefresh: boolean } | { kind: 'refused' } | { kind: 'unavailable' };
 
 /** app.info needs an access token that is still valid; pending installs wait a day, their hour-long tokens usually have not. */
 const APP_INFO_MARGIN_MS = 60_000;
@@ -47,10 +51,15 @@ async function check(deps: PendingDeps, pending: PendingGrant, stored: Installat
   const origin = allowedOauthOrigin(pending.server_endpoint, deps.allowedOauthServers);
   if (!origin) return { kind: 'refused' };
   const grant = asGrant(pending);
-  if (grant.expires_at * 1000 <= deps.nowMs() + APP_INFO_MARGIN_MS) return verifyByRefresh(deps, origin, grant);
+  if (grant.expires_at * 1000 <= deps.nowMs() + APP_INFO_MARGIN_MS) {
+    const proof = await verifyByRefresh(deps, origin, grant);
+    return proof.kind === 'verified' ? { ...proof, byRefresh: true } : proof;
+  }
   try {
     const verification = await verifyWithOAuthServer(deps, origin, grant);
-    return verification.kind === 'verified' ? { kind: 'verified', grant: verification.grant } : { kind: 'unavailable' };
+    if (verification.kind !== 'verified') return { kind: 'unavailable' };
+    // app.info may have answered expired_token after all, and the grant been proven by refresh (deps.refreshProof).
+    return { kind: 'verified', grant: verification.grant, byRefresh: verification.grant.refresh_token !== grant.refresh_token };
   } catch (error) {
     if (error instanceof VerificationError) return { kind: 'refused' };
     throw error;
@@ -65,9 +74,8 @@ function withoutCandidate(item: Installation, accessToken: string): Installation
   return next;
 }
 
-export async function reverifyPending(deps: PendingDeps, memberId: string): Promise<PendingReport> {
-  // Each candidate is asked once, however many times the write has to be retried.
-  const checks = new Map<string, Promise<Check>>();
+/** One read → decide → write round trip, conflicts read again; `checks` holds each candidate's answer across calls. */
+async function settlePending(deps: PendingDeps, memberId: string, checks: Map<string, Promise<Check>>, onRotated: () => void): Promise<PendingReport> {
   for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
     const existing = await deps.store.get(memberId);
     const report: PendingReport = { promoted: 0, dropped: 0, kept: 0, removed: false };
@@ -83,11 +91,9 @@ export async function reverifyPending(deps: PendingDeps, memberId: string): Prom
         continue;
       }
       if (outcome.kind === 'verified') {
+        if (outcome.byRefresh) onRotated();
         const transition = applyVerifiedGrant(current, outcome.grant, nowSeconds);
-        if (transition.next) {
-          current = transition.next;
-          // Refreshed just now: token age, not event age, decides which tokens win later.
-        }
+        if (transition.next) current = transition.next;
         if (transition.outcome === 'installed') report.promoted++;
         else report.dropped++;
       } else {
@@ -104,4 +110,18 @@ export async function reverifyPending(deps: PendingDeps, memberId: string): Prom
     if ((await deps.store.save({ ...current, version: existing.version + 1, updated_at: nowSeconds }, existing.version)) === 'saved') return report;
   }
   throw new UnavailableError('storage_unavailable', 'The installation kept changing while its pending installs were verified; the next run retries');
+}
+
+export async function reverifyPending(deps: PendingDeps, memberId: string): Promise<PendingReport> {
+  // Each candidate is asked once, however many times the write has to be retried.
+  const checks = new Map<string, Promise<Check>>();
+  // Once a candidate is proven by refresh, its old tokens are dead and its new ones are only here:
+  // from then on the write is kept at like the vault's (a failure the next run cannot repair).
+  let rotated = false;
+  return keepRotatedTokens(
+    deps,
+    memberId,
+    () => settlePending(deps, memberId, checks, () => (rotated = true)),
+    () => rotated,
+  );
 }

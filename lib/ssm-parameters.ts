@@ -80,7 +80,9 @@ export function parseGetParameterAnswer(name: string, status: number, text: stri
   if (type === 'AccessDeniedException' || type === 'UnrecognizedClientException' || type === 'InvalidKeyId' || status === 403) {
     throw new MisconfiguredError(`No permission to read SSM parameter ${name} (${type || `HTTP ${status}`})`);
   }
-  throw new UnavailableError('storage_unavailable', `SSM Parameter Store did not answer for ${name} (${type || `HTTP ${status}`})`);
+  // Not `storage_unavailable`: that means "the table is down" (receive-or-capture.ts captures the event).
+  // The client secret is what a refresh needs, so SSM being out is a refresh that cannot happen now.
+  throw new UnavailableError('oauth_unavailable', `SSM Parameter Store did not answer for ${name} (${type || `HTTP ${status}`})`);
 }
 
 export async function readSecureParameter(name: string, options: SsmOptions): Promise<string> {
@@ -93,7 +95,7 @@ export async function readSecureParameter(name: string, options: SsmOptions): Pr
     text = await response.text();
   } catch (error) {
     const errorName = error instanceof Error ? error.name : 'Error';
-    throw new UnavailableError('storage_unavailable', `SSM Parameter Store did not answer for ${name} (${errorName})`, { cause: error });
+    throw new UnavailableError('oauth_unavailable', `SSM Parameter Store did not answer for ${name} (${errorName})`, { cause: error });
   }
   return parseGetParameterAnswer(name, status, text);
 }

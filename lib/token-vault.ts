@@ -5,7 +5,7 @@ import { clientSecretSource } from './client-secret';
 import type { Config } from './config';
 import { loadConfig } from './config';
 import { InvalidPayloadError } from './errors';
-import { createDynamoStore } from './installations-store';
+import { storeFromConfig } from './installations-store';
 import { logger } from './logger';
 import { createOAuthClient } from './oauth-client';
 import { MemberId, Token } from './schemas';
@@ -95,14 +95,7 @@ export interface VaultParts {
 /** Real parts from configuration: the DynamoDB table, the OAuth-server client, the client secret source. */
 export function vaultDeps({ config, log = logger, refreshMarginMs = REFRESH_MARGIN_MS }: VaultParts, shared: Partial<Pick<VaultDeps, 'store' | 'oauth'>> = {}): VaultDeps {
   return {
-    store:
-      shared.store ??
-      createDynamoStore({
-        tableName: config.INSTALLATIONS_TABLE,
-        timeoutMs: config.DYNAMODB_TIMEOUT_MS,
-        endpoint: config.AWS_ENDPOINT_URL_DYNAMODB,
-        region: config.AWS_REGION,
-      }),
+    store: shared.store ?? storeFromConfig(config),
     oauth: shared.oauth ?? createOAuthClient({ timeoutMs: config.OAUTH_TIMEOUT_MS }),
     clientId: config.BITRIX24_CLIENT_ID,
     clientSecret: clientSecretSource(config),

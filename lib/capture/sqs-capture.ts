@@ -54,32 +54,44 @@ export interface ReceivedBatch {
   unreadable: string[];
 }
 
-/** One batch from a capture queue (or its dead-letter queue) for `replay`; `ack` deletes the message. */
-export async function receiveCaptured(options: SqsCaptureOptions & { maxMessages?: number; waitSeconds?: number }): Promise<ReceivedBatch> {
+export interface CaptureQueueReader {
+  /** One batch from the queue; each item's `ack` deletes its message. */
+  receive(): Promise<ReceivedBatch>;
+}
+
+/**
+ * A capture queue (or its dead-letter queue) read by `replay`, batch after batch through one client:
+ * a client per batch would redo the SDK's setup and lose its kept-alive connection each time.
+ */
+export function captureQueueReader(options: SqsCaptureOptions & { maxMessages?: number; waitSeconds?: number }): CaptureQueueReader {
   const waitSeconds = options.waitSeconds ?? 1;
   // A long poll legitimately takes `waitSeconds`: the time limit must outlast it.
   const client = createClient({ ...options, timeoutMs: Math.max(options.timeoutMs, (waitSeconds + 2) * 1000) });
-  const answer = await client.send(
-    new ReceiveMessageCommand({
-      QueueUrl: options.queueUrl,
-      MaxNumberOfMessages: options.maxMessages ?? 10,
-      WaitTimeSeconds: waitSeconds,
-    }),
-  );
-  const batch: ReceivedBatch = { items: [], unreadable: [] };
-  for (const message of answer.Messages ?? []) {
-    const event = message.Body ? parseCapturedEvent(message.Body) : undefined;
-    const receiptHandle = message.ReceiptHandle;
-    if (!event || !receiptHandle) {
-      batch.unreadable.push(message.MessageId ?? '(no id)');
-      continue;
-    }
-    batch.items.push({
-      event,
-      ack: async () => {
-        await client.send(new DeleteMessageCommand({ QueueUrl: options.queueUrl, ReceiptHandle: receiptHandle }));
-      },
-    });
-  }
-  return batch;
+  return {
+    async receive() {
+      const answer = await client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: options.queueUrl,
+          MaxNumberOfMessages: options.maxMessages ?? 10,
+          WaitTimeSeconds: waitSeconds,
+        }),
+      );
+      const batch: ReceivedBatch = { items: [], unreadable: [] };
+      for (const message of answer.Messages ?? []) {
+        const event = message.Body ? parseCapturedEvent(message.Body) : undefined;
+        const receiptHandle = message.ReceiptHandle;
+        if (!event || !receiptHandle) {
+          batch.unreadable.push(message.MessageId ?? '(no id)');
+          continue;
+        }
+        batch.items.push({
+          event,
+          ack: async () => {
+            await client.send(new DeleteMessageCommand({ QueueUrl: options.queueUrl, ReceiptHandle: receiptHandle }));
+          },
+        });
+      }
+      return batch;
+    },
+  };
 }

@@ -1,6 +1,11 @@
 import { createKeepAliveHandler, keepAliveSetup } from '../../handlers/keepalive';
 import type { Config } from '../../lib/config';
+import { UnavailableError } from '../../lib/errors';
+import type { InstallationsStore } from '../../lib/installations-store';
 import { logger } from '../../lib/logger';
+import { appDeps } from '../../lib/receiver-deps';
+import type { PendingDeps } from '../../lib/reverify-pending';
+import { reverifyPending } from '../../lib/reverify-pending';
 import type { TestStack } from '../support/stack';
 import { startTestStack } from '../support/stack';
 import { installedPortal } from '../support/vault';
@@ -141,4 +146,75 @@ describe('pending installs', () => {
     expect(report).toMatchObject({ pending_kept: 1, pending_promoted: 0 });
     expect(await stack.store.get(portal.memberId)).toMatchObject({ state: 'pending_verification' });
   });
+
+  describe('proven by refresh, while the table is failing', () => {
+    /** The stack's table, whose next `failures` saves throw as DynamoDB does when it is unavailable. */
+    function flakySaves(failures: number): { store: InstallationsStore; failed: () => number } {
+      let failed = 0;
+      const store: InstallationsStore = {
+        ...stack.store,
+        async save(next, expectedVersion) {
+          if (failed < failures) {
+            failed++;
+            throw new UnavailableError('storage_unavailable', 'The installations table is unavailable (TimeoutError)');
+          }
+          return stack.store.save(next, expectedVersion);
+        },
+      };
+      return { store, failed: () => failed };
+    }
+
+    function pendingDeps(store: InstallationsStore) {
+      const app = appDeps(stack.config);
+      const alarms: string[] = [];
+      const deps: PendingDeps = {
+        ...app.receiver,
+        store,
+        clientSecret: app.vaultDeps.clientSecret,
+        log: { error: (message) => alarms.push(message), warn: () => undefined },
+        sleep: async () => undefined,
+      };
+      return { deps, alarms };
+    }
+
+    test('the promotion is written through storage failures, and the stored refresh token is the one the OAuth server now honours', async () => {
+      const { emulator } = stack;
+      const portal = await pendingInstall({ expiresInSeconds: 30 });
+      const flaky = flakySaves(3);
+      const { deps, alarms } = pendingDeps(flaky.store);
+
+      const report = await reverifyPending(deps, portal.memberId);
+
+      expect(flaky.failed()).toBe(3);
+      expect(emulator.refreshCount(portal.memberId)).toBe(1);
+      expect(report).toMatchObject({ promoted: 1, dropped: 0 });
+      expect(await stack.store.get(portal.memberId)).toMatchObject({ state: 'active', access_token: portal.accessToken, refresh_token: portal.refreshToken });
+      expect(alarms).toEqual([]);
+    });
+
+    test('when the write never lands, the run fails and the lost rotated token is logged at error level', async () => {
+      const { emulator } = stack;
+      const portal = await pendingInstall({ expiresInSeconds: 30 });
+      const { deps, alarms } = pendingDeps(flakySaves(Infinity).store);
+
+      await expect(reverifyPending(deps, portal.memberId)).rejects.toMatchObject({ code: 'storage_unavailable' });
+
+      expect(emulator.refreshCount(portal.memberId)).toBe(1);
+      expect(alarms).toEqual(['refreshed tokens could not be stored; the portal may need a reinstall']);
+      expect(await stack.store.get(portal.memberId)).toMatchObject({ state: 'pending_verification' });
+    });
+
+    test('a failure before any token is rotated is the caller’s as before: no retry, no alarm', async () => {
+      const portal = await pendingInstall();
+      const flaky = flakySaves(1);
+      const { deps, alarms } = pendingDeps(flaky.store);
+
+      await expect(reverifyPending(deps, portal.memberId)).rejects.toMatchObject({ code: 'storage_unavailable' });
+
+      expect(flaky.failed()).toBe(1);
+      expect(alarms).toEqual([]);
+      expect(await stack.store.get(portal.memberId)).toMatchObject({ state: 'pending_verification' });
+    });
+  });
 });
+

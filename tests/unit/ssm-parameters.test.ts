@@ -1,5 +1,6 @@
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { getParameterRequest, parseGetParameterAnswer } from '../../lib/ssm-parameters';
+import { createServer } from 'node:net';
+import { getParameterRequest, parseGetParameterAnswer, readSecureParameter } from '../../lib/ssm-parameters';
 
 /**
  * No SSM is reachable here, so the one call we make by hand is compared with what the official
@@ -49,11 +50,22 @@ describe('GetParameter answers', () => {
     ['ParameterNotFound', 400, 'misconfigured'],
     ['com.amazonaws.ssm#ParameterNotFound', 400, 'misconfigured'],
     ['AccessDeniedException', 400, 'misconfigured'],
-    ['InternalServerError', 500, 'storage_unavailable'],
-    ['ThrottlingException', 400, 'storage_unavailable'],
+    ['InternalServerError', 500, 'oauth_unavailable'],
+    ['ThrottlingException', 400, 'oauth_unavailable'],
   ])('%s (HTTP %i) is %s, naming the parameter and never a value', (type, status, code) => {
     expect(() => parseGetParameterAnswer('/b24/secret', status, JSON.stringify({ __type: type, message: 'details' }))).toThrow(
       expect.objectContaining({ code, message: expect.stringContaining('/b24/secret') }),
     );
   });
+});
+
+test('an SSM endpoint that cannot be reached is oauth_unavailable (a refresh that cannot happen now), not the table being down', async () => {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+
+  const reading = readSecureParameter('/b24/secret', { region: 'eu-central-1', timeoutMs: 1_000, endpoint: `http://127.0.0.1:${port}/`, credentials: async () => credentials });
+
+  await expect(reading).rejects.toMatchObject({ code: 'oauth_unavailable', status: 503, message: expect.stringContaining('/b24/secret') });
 });
