@@ -26,9 +26,10 @@ interface Caller {
 
 function startCaller(memberId: string, calls: number, env: Record<string, string> = {}): Caller {
   const child = spawn(process.execPath, ['--import', 'tsx', CALLER], {
-    // 100 calls from 4 processes against one in-memory dynalite on 2 cores: generous storage time
-    // limits, since this test is about single flight, not about timeouts (tested elsewhere).
-    env: { ...process.env, ...stack().env, DYNAMODB_TIMEOUT_MS: '5000', MEMBER_ID: memberId, CALLS: String(calls), ...env },
+    // 100 calls from 4 processes against one in-memory dynalite on 2 cores, beside the packaging
+    // tests: generous time limits (the lease above the OAuth one), since single flight is under
+    // test here, not timeouts (tested elsewhere).
+    env: { ...process.env, ...stack().env, DYNAMODB_TIMEOUT_MS: '5000', OAUTH_TIMEOUT_MS: '8000', REFRESH_LEASE_TTL_MS: '15000', MEMBER_ID: memberId, CALLS: String(calls), ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let buffered = '';
