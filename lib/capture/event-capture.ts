@@ -1,7 +1,7 @@
 import type { Config } from '../config';
 import type { CapturedEvent } from './captured-event';
 import { createSpoolCapture } from './spool-capture';
-import { createSqsCapture } from './sqs-capture';
+import { createSqsCapture } from './sqs-send';
 
 /**
  * Durable capture (DESIGN.md principle 1): where an event goes when the installations table cannot

@@ -1,13 +1,10 @@
-import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { CapturedItem } from './captured-event';
-import { deliveryMemberId } from '../delivery';
 import { parseCapturedEvent } from './captured-event';
-import type { EventCapture } from './event-capture';
 
 /**
- * Durable capture in AWS: the encrypted SQS queue (the only module that imports the SQS SDK).
- * A FIFO queue (URL ending in `.fifo`) keeps each portal's events in order: the message group is
- * the portal's member_id and the capture id deduplicates a retried send.
+ * Reading the capture queue for `replay` (the only module that imports the SQS SDK; an operator's
+ * tool, so the SDK's weight is no cold-start cost). Sending is sqs-send.ts.
  */
 export interface SqsCaptureOptions {
   queueUrl: string;
@@ -24,28 +21,6 @@ function createClient(options: SqsCaptureOptions): SQSClient {
     maxAttempts: 2,
     requestHandler: { connectionTimeout: options.timeoutMs, requestTimeout: options.timeoutMs, throwOnRequestTimeout: true },
   });
-}
-
-function isFifo(queueUrl: string): boolean {
-  return queueUrl.endsWith('.fifo');
-}
-
-export function createSqsCapture(options: SqsCaptureOptions): EventCapture {
-  let client: SQSClient | undefined;
-  return {
-    target: options.queueUrl,
-    async put(event) {
-      // Built on first use: in the common case (the table answers) a function never pays for it.
-      client ??= createClient(options);
-      await client.send(
-        new SendMessageCommand({
-          QueueUrl: options.queueUrl,
-          MessageBody: JSON.stringify(event),
-          ...(isFifo(options.queueUrl) ? { MessageGroupId: deliveryMemberId(event.delivery), MessageDeduplicationId: event.id } : {}),
-        }),
-      );
-    },
-  };
 }
 
 export interface ReceivedBatch {
