@@ -2,6 +2,7 @@ import type { Delivery } from './delivery';
 import type { Grant } from './installation';
 import type { AppInstallEvent, AppUpdateEvent, LifecycleEvent } from './schemas';
 import { sha256Hex } from './secret-hash';
+import { expiresAtFrom } from './token-expiry';
 
 /** ONAPPINSTALL / ONAPPUPDATE as a grant. `expires` is absolute; `expires_in` a lifetime counted from `ts`, when the tokens were minted. */
 export function grantFromInstallEvent(event: AppInstallEvent | AppUpdateEvent): Grant {
@@ -15,7 +16,7 @@ export function grantFromInstallEvent(event: AppInstallEvent | AppUpdateEvent): 
     server_endpoint: auth.server_endpoint,
     access_token: auth.access_token,
     refresh_token: auth.refresh_token,
-    expires_at: auth.expires ?? event.ts + auth.expires_in,
+    expires_at: expiresAtFrom(auth, event.ts),
     scope: auth.scope,
     application_token_sha256: sha256Hex(auth.application_token),
   };

@@ -1,5 +1,6 @@
 import type { Installation } from './installation';
 import type { TokenResponse } from './oauth-client';
+import { expiresAtFrom } from './token-expiry';
 
 /**
  * What a refresh does to the stored installation, as pure functions. Each one applies only if the
@@ -7,15 +8,6 @@ import type { TokenResponse } from './oauth-client';
  * concurrent refresh, a reinstall, an uninstall) has moved the installation on, and it wins.
  */
 
-/** When a token response has no plausible `expires` (absolute), its lifetime counts from now; Bitrix24's is one hour. */
-const DEFAULT_ACCESS_LIFETIME_SECONDS = 3600;
-/** `expires` below this is a lifetime mistaken for a time (a known bug put a fleet's expiry in 2083 the other way round). */
-const EARLIEST_PLAUSIBLE_EXPIRES = 1_000_000_000;
-
-export function expiresAtFrom(tokens: Pick<TokenResponse, 'expires' | 'expires_in'>, nowSeconds: number): number {
-  if (tokens.expires !== undefined && tokens.expires > EARLIEST_PLAUSIBLE_EXPIRES) return tokens.expires;
-  return nowSeconds + (tokens.expires_in ?? DEFAULT_ACCESS_LIFETIME_SECONDS);
-}
 
 function stillHolds(existing: Installation | undefined, usedRefreshToken: string): existing is Installation {
   return existing !== undefined && existing.refresh_token === usedRefreshToken;

@@ -2,7 +2,7 @@ import type { ClientSecretSource } from './client-secret';
 import type { Grant } from './installation';
 import type { OAuthClient } from './oauth-client';
 import { urlHost } from './oauth-servers';
-import { expiresAtFrom } from './refresh-transitions';
+import { expiresAtFrom } from './token-expiry';
 import type { VaultLogger } from './vault-types';
 
 /**

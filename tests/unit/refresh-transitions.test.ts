@@ -1,5 +1,6 @@
 import type { Installation } from '../../lib/installation';
-import { applyRefreshedTokens, expiresAtFrom, markNeedsReinstall, markUninstalled } from '../../lib/refresh-transitions';
+import { applyRefreshedTokens, markNeedsReinstall, markUninstalled } from '../../lib/refresh-transitions';
+import { expiresAtFrom } from '../../lib/token-expiry';
 
 /** What a refresh's answer does to the stored item: only ever to the item that still holds the refresh token used. */
 function active(overrides: Partial<Installation> = {}): Installation {
@@ -22,12 +23,12 @@ function active(overrides: Partial<Installation> = {}): Installation {
   };
 }
 
-const TOKENS = { access_token: 'access-new-111', refresh_token: 'refresh-new-111', expires: 9_000_000_000, expires_in: 3600, scope: 'crm,im' };
+const TOKENS = { access_token: 'access-new-111', refresh_token: 'refresh-new-111', expires: 5_590, expires_in: 3600, scope: 'crm,im' };
 
 describe('applyRefreshedTokens', () => {
   test('stores the new pair, bumps the version and records the refresh time as the tokens\' issue time', () => {
     const next = applyRefreshedTokens(active(), 'refresh-old-000', TOKENS, 2_000);
-    expect(next).toMatchObject({ state: 'active', version: 8, access_token: 'access-new-111', refresh_token: 'refresh-new-111', expires_at: 9_000_000_000, tokens_issued_at: 2_000, updated_at: 2_000, scope: 'crm,im' });
+    expect(next).toMatchObject({ state: 'active', version: 8, access_token: 'access-new-111', refresh_token: 'refresh-new-111', expires_at: 5_590, tokens_issued_at: 2_000, updated_at: 2_000, scope: 'crm,im' });
     expect(next?.application_token_sha256).toBe('ab'.repeat(32));
   });
 
@@ -48,7 +49,9 @@ describe('applyRefreshedTokens', () => {
 });
 
 describe('expiresAtFrom', () => {
-  test('prefers the absolute `expires`', () => expect(expiresAtFrom({ expires: 1_780_319_382, expires_in: 3600 }, 1_700_000_000)).toBe(1_780_319_382));
+  test('prefers the absolute `expires`', () => expect(expiresAtFrom({ expires: 1_700_003_590, expires_in: 3600 }, 1_700_000_000)).toBe(1_700_003_590));
+  test('does not believe an `expires` years away (a token is not valid until 2083)', () =>
+    expect(expiresAtFrom({ expires: 3_500_000_000, expires_in: 3600 }, 1_700_000_000)).toBe(1_700_003_600));
   test('counts `expires_in` from now when `expires` is missing', () => expect(expiresAtFrom({ expires_in: 3600 }, 1_700_000_000)).toBe(1_700_003_600));
   test('treats a small `expires` as the lifetime mix-up it is', () => expect(expiresAtFrom({ expires: 3600 }, 1_700_000_000)).toBe(1_700_003_600));
   test('assumes an hour when the answer says nothing', () => expect(expiresAtFrom({}, 1_700_000_000)).toBe(1_700_003_600));
