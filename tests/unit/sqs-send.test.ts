@@ -2,13 +2,14 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { capturedEvent } from '../../lib/capture/captured-event';
 import { createSqsCapture, sendMessageRequest } from '../../lib/capture/sqs-send';
 import { closedPort } from '../support/peers';
+import type { RecordedRequest } from '../support/sdk-request';
+import { EXAMPLE_CREDENTIALS, recordingClientOptions, signingScope } from '../support/sdk-request';
 
 /**
  * No SQS is reachable here, so the one call we make by hand is compared with what the official
  * client (@aws-sdk/client-sqs, which replay's reader uses) would send for the same message.
  */
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
+const credentials = EXAMPLE_CREDENTIALS;
 const QUEUE = 'https://sqs.eu-central-1.amazonaws.com/123456789012/b24-install-receiver-prod-capture.fifo';
 
 const event = capturedEvent(
@@ -17,24 +18,12 @@ const event = capturedEvent(
   1_700_000_000_000,
 );
 
-async function whatTheSdkSends(): Promise<{ url: string; headers: Record<string, string>; body: string }> {
-  let captured: { url: string; headers: Record<string, string>; body: string } | undefined;
-  const client = new SQSClient({
-    region: 'eu-central-1',
-    credentials,
-    maxAttempts: 1,
-    requestHandler: {
-      handle: async (request: { protocol: string; hostname: string; path: string; headers: Record<string, string>; body: string | Uint8Array }) => {
-        const body = typeof request.body === 'string' ? request.body : new TextDecoder().decode(request.body);
-        captured = { url: `${request.protocol}//${request.hostname}${request.path}`, headers: request.headers, body };
-        throw new Error('captured');
-      },
-    },
-  });
+async function whatTheSdkSends(): Promise<RecordedRequest> {
+  const recording = recordingClientOptions('eu-central-1');
+  const client = new SQSClient(recording.options);
   const fifo = { MessageGroupId: 'a223c6b3710f85df22e9377d6c4f7553', MessageDeduplicationId: event.id };
   await client.send(new SendMessageCommand({ QueueUrl: QUEUE, MessageBody: JSON.stringify(event), ...fifo })).catch(() => undefined);
-  if (!captured) throw new Error('the SDK sent nothing');
-  return captured;
+  return recording.recorded();
 }
 
 test('our signed SendMessage matches the official SQS client: endpoint, target, content type, body, signing scope', async () => {
@@ -44,9 +33,8 @@ test('our signed SendMessage matches the official SQS client: endpoint, target, 
   expect(ours.headers['x-amz-target']).toBe(sdk.headers['x-amz-target']);
   expect(ours.headers['content-type']).toBe(sdk.headers['content-type']);
   expect(JSON.parse(ours.body)).toEqual(JSON.parse(sdk.body));
-  const scope = (authorization: string | undefined) => /Credential=AKIDEXAMPLE\/\d{8}\/([^,]+),/.exec(authorization ?? '')?.[1];
-  expect(scope(ours.headers.authorization)).toBe('eu-central-1/sqs/aws4_request');
-  expect(scope(ours.headers.authorization)).toBe(scope(sdk.headers.authorization));
+  expect(signingScope(ours.headers.authorization)).toBe('eu-central-1/sqs/aws4_request');
+  expect(signingScope(ours.headers.authorization)).toBe(signingScope(sdk.headers.authorization));
 });
 
 test('a queue that cannot be reached fails the capture with a message that names the failure, never the event', async () => {

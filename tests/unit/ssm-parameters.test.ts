@@ -1,31 +1,20 @@
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { createServer } from 'node:net';
 import { getParameterRequest, parseGetParameterAnswer, readSecureParameter } from '../../lib/ssm-parameters';
+import { closedPort } from '../support/peers';
+import type { RecordedRequest } from '../support/sdk-request';
+import { EXAMPLE_CREDENTIALS, recordingClientOptions, signingScope } from '../support/sdk-request';
 
 /**
  * No SSM is reachable here, so the one call we make by hand is compared with what the official
  * client (@aws-sdk/client-ssm, a dev dependency for this test only) would send for the same input.
  */
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
+const credentials = EXAMPLE_CREDENTIALS;
 
-async function whatTheSdkSends(name: string): Promise<{ url: string; headers: Record<string, string>; body: string }> {
-  let captured: { url: string; headers: Record<string, string>; body: string } | undefined;
-  const client = new SSMClient({
-    region: 'eu-central-1',
-    credentials,
-    maxAttempts: 1,
-    requestHandler: {
-      handle: async (request: { protocol: string; hostname: string; path: string; headers: Record<string, string>; body: string | Uint8Array }) => {
-        const body = typeof request.body === 'string' ? request.body : new TextDecoder().decode(request.body);
-        captured = { url: `${request.protocol}//${request.hostname}${request.path}`, headers: request.headers, body };
-        throw new Error('captured');
-      },
-    },
-  });
+async function whatTheSdkSends(name: string): Promise<RecordedRequest> {
+  const recording = recordingClientOptions('eu-central-1');
+  const client = new SSMClient(recording.options);
   await client.send(new GetParameterCommand({ Name: name, WithDecryption: true })).catch(() => undefined);
-  if (!captured) throw new Error('the SDK sent nothing');
-  return captured;
+  return recording.recorded();
 }
 
 test('our signed GetParameter request matches the official SSM client: endpoint, target, content type, body, signing scope', async () => {
@@ -35,9 +24,8 @@ test('our signed GetParameter request matches the official SSM client: endpoint,
   expect(ours.headers['x-amz-target']).toBe(sdk.headers['x-amz-target']);
   expect(ours.headers['content-type']).toBe(sdk.headers['content-type']);
   expect(JSON.parse(ours.body)).toEqual(JSON.parse(sdk.body));
-  const scope = (authorization: string | undefined) => /Credential=AKIDEXAMPLE\/\d{8}\/([^,]+),/.exec(authorization ?? '')?.[1];
-  expect(scope(ours.headers.authorization)).toBe('eu-central-1/ssm/aws4_request');
-  expect(scope(ours.headers.authorization)).toBe(scope(sdk.headers.authorization));
+  expect(signingScope(ours.headers.authorization)).toBe('eu-central-1/ssm/aws4_request');
+  expect(signingScope(ours.headers.authorization)).toBe(signingScope(sdk.headers.authorization));
   expect(ours.headers.authorization).toMatch(/SignedHeaders=[^,]*x-amz-target/);
 });
 
@@ -60,12 +48,7 @@ describe('GetParameter answers', () => {
 });
 
 test('an SSM endpoint that cannot be reached is oauth_unavailable (a refresh that cannot happen now), not the table being down', async () => {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-
-  const reading = readSecureParameter('/b24/secret', { region: 'eu-central-1', timeoutMs: 1_000, endpoint: `http://127.0.0.1:${port}/`, credentials: async () => credentials });
+  const reading = readSecureParameter('/b24/secret', { region: 'eu-central-1', timeoutMs: 1_000, endpoint: `${await closedPort()}/`, credentials: async () => credentials });
 
   await expect(reading).rejects.toMatchObject({ code: 'oauth_unavailable', status: 503, message: expect.stringContaining('/b24/secret') });
 });
